@@ -1,0 +1,41 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+VENV    ?= .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+PORT    ?= 8050
+WORKERS ?= 2
+
+.PHONY: install browser run dev test lint bench data clean
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+install: $(STAMP)
+
+browser:
+	@bash scripts/install-chromium.sh
+
+run: install
+	@$(PY) -m app.prepare
+	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --timeout 300 app.wsgi:server
+
+dev: install
+	$(PY) -m app
+
+lint: install
+	$(PY) -m ruff check .
+
+test: install browser lint
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/engine_bench.py
+
+data: install
+	$(PY) -m app.prepare --download
+
+clean:
+	rm -rf .cache .pytest_cache

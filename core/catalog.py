@@ -1,0 +1,313 @@
+"""Load any Spotify-feature CSV into a Catalog: one row per song, stable ids, a fingerprint.
+
+Column aliases (first present wins, matched case-insensitively, spaces as underscores):
+
+| role | accepted headers |
+| --- | --- |
+| title | song_title, track_name, name, song, title |
+| artist | artist, artists, track_artist, artist_name |
+| id | id, track_id, track_uri (``spotify:track:ID`` and open.spotify.com URLs become ID) |
+| genre | genre, genres, playlist_genre, track_genre |
+| preview | preview_url, preview |
+| duration | duration_ms, or duration (seconds when its median is under 10,000, else ms) |
+
+Features are whichever of the ten defaults exist; a feature column that is mostly not
+numbers is left out rather than emptying the catalog. Text is read as UTF-8 when it
+decodes as such, else as Windows-1252 (the legacy encoding of many exported CSVs),
+else Latin-1, which never fails.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from core.errors import DatasetError
+from core.features import DEFAULT_FEATURES
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "title": ("song_title", "track_name", "name", "song", "title"),
+    "artist": ("artist", "artists", "track_artist", "artist_name"),
+    "id": ("id", "track_id", "track_uri"),
+    "genre": ("genre", "genres", "playlist_genre", "track_genre"),
+    "preview_url": ("preview_url", "preview"),
+}
+TEXT_COLUMNS = ("id", "title", "artist", "genre", "preview_url")
+MIN_FEATURES = 2
+#: A feature column with fewer parseable numbers than this share is left out.
+MIN_NUMERIC_SHARE = 0.5
+_DELIMITERS = (",", ";", "\t", "|")
+_SPOTIFY_ID = re.compile(r"(?:spotify:track:|open\.spotify\.com/track/)([A-Za-z0-9]+)")
+_SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+@dataclass
+class LoadReport:
+    """What the loader did, for people: counts, mappings and reasons."""
+
+    source: str
+    encoding: str = ""
+    delimiter: str = ","
+    rows_read: int = 0
+    rows_kept: int = 0
+    mapped: dict[str, str] = field(default_factory=dict)
+    features: tuple[str, ...] = ()
+    missing_features: tuple[str, ...] = ()
+    dropped: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def dropped_rows(self) -> int:
+        return sum(self.dropped.values())
+
+    def lines(self) -> list[str]:
+        """The report as short plain sentences, in the order a reader needs them."""
+        sep = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[self.delimiter]
+        out = [f"Read {self.rows_read:,} rows from {self.source} ({self.encoding}, {sep}-separated)."]
+        if self.mapped:
+            pairs = ", ".join(f"{role} ← {col}" for role, col in self.mapped.items())
+            out.append(f"Columns used: {pairs}.")
+        out.append(f"Features: {len(self.features)} ({', '.join(self.features)}).")
+        if self.missing_features:
+            out.append(f"Not in the file: {', '.join(self.missing_features)}.")
+        if self.dropped:
+            why = "; ".join(f"{n:,} {reason}" for reason, n in self.dropped.items())
+            out.append(f"Dropped {self.dropped_rows:,} rows: {why}.")
+        out.extend(self.notes)
+        out.append(f"Kept {self.rows_kept:,} songs.")
+        return out
+
+
+@dataclass
+class Catalog:
+    """The songs of one dataset.
+
+    ``songs`` has one row per song, positional index 0..n-1, columns ``id``, ``title``,
+    ``artist`` (str), optional ``genre`` and ``preview_url`` (str, may be empty) and one
+    float64 column per name in ``features`` (raw units: duration in ms, loudness in dB,
+    tempo in BPM). ``fingerprint`` is a hex digest of that content: same data, same value.
+    """
+
+    songs: pd.DataFrame
+    features: tuple[str, ...]
+    fingerprint: str
+    report: LoadReport
+    is_demo: bool = False
+    _row_of_id: pd.Index | None = field(default=None, repr=False)
+
+    def __len__(self) -> int:
+        return len(self.songs)
+
+    @property
+    def has_genre(self) -> bool:
+        return "genre" in self.songs.columns
+
+    def row_of(self, song_id: str) -> int | None:
+        """Row position of a song id, or None when the catalog has no such song."""
+        if self._row_of_id is None:
+            self._row_of_id = pd.Index(self.songs["id"])
+        try:
+            row = self._row_of_id.get_loc(song_id)
+        except (KeyError, TypeError):
+            return None
+        return row if isinstance(row, int) else None
+
+    def feature_matrix(self, features: tuple[str, ...] | None = None) -> np.ndarray:
+        """Raw feature values, shape (n_songs, n_features), float64."""
+        return self.songs[list(features or self.features)].to_numpy(dtype=np.float64)
+
+
+def load_catalog(source: str | Path | bytes, name: str | None = None) -> Catalog:
+    """Load a CSV from a path or from bytes (an upload).
+
+    Raises DatasetError, with a message fit to show as is, when the file cannot serve.
+    """
+    if isinstance(source, bytes):
+        data, label = source, name or "the uploaded file"
+    else:
+        path = Path(source)
+        label = name or path.name
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise DatasetError(f"There is no file at {path}.") from None
+        except OSError as exc:
+            raise DatasetError(f"{label} cannot be read: {exc.strerror or exc}.") from None
+    return _build_catalog(data, LoadReport(source=label))
+
+
+def _decode_name(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return encoding
+    return "latin-1"
+
+
+def _parse(data: bytes, report: LoadReport) -> pd.DataFrame:
+    if not data.strip():
+        raise DatasetError(f"{report.source} is empty.")
+    if b"\x00" in data[:65536]:
+        raise DatasetError(f"{report.source} is not a CSV file: it holds binary data.")
+    encoding = _decode_name(data)
+    report.encoding = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}.get(encoding, "Latin-1")
+    header = data[: data.find(b"\n")] if b"\n" in data else data
+    header_text = header.decode(encoding, errors="replace")
+    report.delimiter = max(_DELIMITERS, key=header_text.count)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frame = pd.read_csv(
+                io.BytesIO(data),
+                sep=report.delimiter,
+                encoding=encoding,
+                dtype=str,
+                keep_default_na=False,
+                on_bad_lines="warn",
+                engine="c",
+            )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise DatasetError(f"{report.source} is not a CSV file we can read ({first}).") from None
+    bad_lines = sum(str(w.message).count("Skipping line") for w in caught)
+    if bad_lines:
+        report.dropped["with the wrong number of fields"] = bad_lines
+    return frame
+
+
+def _normalise_header(name: object) -> str:
+    return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
+
+
+def _map_columns(frame: pd.DataFrame, report: LoadReport) -> dict[str, str]:
+    """Role or feature name -> the file's column holding it."""
+    by_normal: dict[str, str] = {}
+    for column in frame.columns:
+        by_normal.setdefault(_normalise_header(column), column)
+    roles: dict[str, str] = {}
+    for role, aliases in ALIASES.items():
+        for alias in aliases:
+            if alias in by_normal:
+                roles[role] = by_normal[alias]
+                break
+    if "title" not in roles:
+        raise DatasetError(
+            f"{report.source} has no song title column: expected one of "
+            f"{', '.join(ALIASES['title'])}."
+        )
+    for feature in DEFAULT_FEATURES:
+        if feature in by_normal:
+            roles[feature] = by_normal[feature]
+    if "duration_ms" not in roles and "duration" in by_normal:
+        roles["duration_ms"] = by_normal["duration"]
+    report.mapped = {role: col for role, col in roles.items() if role in ALIASES and role != col}
+    return roles
+
+
+def _clean_text(values: pd.Series) -> pd.Series:
+    return values.fillna("").astype(str).str.strip()
+
+
+def _bare_id(values: pd.Series) -> pd.Series:
+    extracted = values.str.extract(_SPOTIFY_ID, expand=False)
+    return extracted.fillna(values)
+
+
+def _numeric_features(frame: pd.DataFrame, roles: dict[str, str], report: LoadReport) -> pd.DataFrame:
+    columns: dict[str, pd.Series] = {}
+    for feature in DEFAULT_FEATURES:
+        if feature not in roles:
+            continue
+        values = pd.to_numeric(frame[roles[feature]].str.strip(), errors="coerce").astype("float64")
+        values = values.where(np.isfinite(values))
+        share = values.notna().mean() if len(values) else 0.0
+        if share < MIN_NUMERIC_SHARE:
+            report.notes.append(
+                f"Left out '{roles[feature]}': only {share:.0%} of its cells are numbers."
+            )
+            continue
+        if feature == "duration_ms" and roles[feature] != "duration_ms" and values.median() < 10_000:
+            values = values * 1000.0
+            report.notes.append(f"Read '{roles[feature]}' as seconds and converted it to ms.")
+        columns[feature] = values
+    report.features = tuple(columns)
+    report.missing_features = tuple(f for f in DEFAULT_FEATURES if f not in columns)
+    if len(columns) < MIN_FEATURES:
+        found = ", ".join(columns) or "none"
+        raise DatasetError(
+            f"{report.source} has {len(columns)} usable audio feature column(s) ({found}); "
+            f"at least {MIN_FEATURES} of {', '.join(DEFAULT_FEATURES)} are needed."
+        )
+    return pd.DataFrame(columns, index=frame.index)
+
+
+def _drop(report: LoadReport, mask: pd.Series, reason: str) -> pd.Series:
+    count = int(mask.sum())
+    if count:
+        report.dropped[reason] = report.dropped.get(reason, 0) + count
+    return ~mask
+
+
+def _content_ids(songs: pd.DataFrame, features: tuple[str, ...]) -> pd.Series:
+    """16-hex-digit ids from title, artist and feature values (stable across runs)."""
+    hashed = pd.util.hash_pandas_object(songs[["title", "artist", *features]], index=False)
+    return pd.Series([f"{h:016x}" for h in hashed.to_numpy()], index=songs.index, dtype=object)
+
+
+def _build_catalog(data: bytes, report: LoadReport) -> Catalog:
+    frame = _parse(data, report)
+    report.rows_read = len(frame) + report.dropped_rows
+    roles = _map_columns(frame, report)
+    features = _numeric_features(frame, roles, report)
+    songs = pd.DataFrame({"title": _clean_text(frame[roles["title"]])}, index=frame.index)
+    songs["artist"] = _clean_text(frame[roles["artist"]]) if "artist" in roles else ""
+    for role in ("genre", "preview_url"):
+        if role in roles:
+            songs[role] = _clean_text(frame[roles[role]])
+    songs = pd.concat([songs, features], axis=1)
+
+    keep = _drop(report, features.isna().any(axis=1), "with a missing or non-numeric feature value")
+    keep &= _drop(report, songs["title"].eq(""), "without a title")
+    songs = songs[keep]
+
+    own_ids = _bare_id(_clean_text(frame.loc[songs.index, roles["id"]])) if "id" in roles else None
+    content_ids = _content_ids(songs, report.features)
+    if own_ids is not None and own_ids.str.match(_SAFE_ID).all():
+        ids = own_ids
+    else:
+        ids = content_ids
+        if own_ids is not None:
+            report.notes.append(f"Ids in '{roles['id']}' are empty or unusable in links; derived ids from content.")
+    songs.insert(0, "id", ids.astype(object))
+    keep = _drop(report, songs["id"].duplicated(), "repeating an earlier song (same id)")
+    songs = songs[keep].reset_index(drop=True)
+    if songs.empty:
+        why = "; ".join(f"{n:,} {reason}" for reason, n in report.dropped.items())
+        raise DatasetError(f"{report.source} has no usable rows ({why or 'no data rows'}).")
+    report.rows_kept = len(songs)
+    return Catalog(songs=songs, features=report.features, fingerprint=fingerprint(songs), report=report)
+
+
+def fingerprint(songs: pd.DataFrame) -> str:
+    """Hex digest of a songs table's content (ids, text and values, in order)."""
+    hashed = pd.util.hash_pandas_object(songs, index=False).to_numpy()
+    digest = hashlib.sha256(hashed.tobytes())
+    digest.update("\x1f".join(map(str, songs.columns)).encode())
+    return digest.hexdigest()[:20]
+
+
+def catalog_from_frame(songs: pd.DataFrame, source: str, is_demo: bool = False) -> Catalog:
+    """Wrap an already clean songs table (the demo catalog, benchmarks) as a Catalog."""
+    features = tuple(f for f in DEFAULT_FEATURES if f in songs.columns)
+    report = LoadReport(source=source, encoding="UTF-8", rows_read=len(songs), rows_kept=len(songs), features=features)
+    songs = songs.reset_index(drop=True)
+    return Catalog(songs=songs, features=features, fingerprint=fingerprint(songs), report=report, is_demo=is_demo)

@@ -1,0 +1,72 @@
+"""Settings from environment variables, with documented defaults.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| AUDIOSPACE_DATA | data/spotify.csv | the dataset the app serves |
+| AUDIOSPACE_CACHE_DIR | .cache/models | the on-disk model cache shared by all workers |
+| AUDIOSPACE_LOCK_EXPIRE | 900 | seconds after which a fit lock held by a dead worker lapses |
+| AUDIOSPACE_DEFAULT_K | 5 | K when the URL names none |
+| AUDIOSPACE_K_MAX | 12 | largest K offered and swept (smallest is 2) |
+| AUDIOSPACE_SEED | 42 | seed for every random step, so results repeat |
+
+Relative paths are taken from the project folder, so ``make run`` works from anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+K_MIN = 2
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value the app cannot use; says which and why."""
+
+
+def _path(env: Mapping[str, str], name: str, default: str) -> Path:
+    path = Path(env.get(name) or default).expanduser()
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _number(env: Mapping[str, str], name: str, default: float, cast: type, minimum: float) -> float:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = cast(raw)
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the data and the cache live, and the knobs every worker must agree on."""
+
+    data_path: Path
+    cache_dir: Path
+    lock_expire_s: float = 900.0
+    default_k: int = 5
+    k_max: int = 12
+    seed: int = 42
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read the ``AUDIOSPACE_*`` variables; raises ConfigError on unusable values."""
+        env = os.environ if env is None else env
+        k_max = int(_number(env, "AUDIOSPACE_K_MAX", 12, int, K_MIN + 1))
+        default_k = int(_number(env, "AUDIOSPACE_DEFAULT_K", 5, int, K_MIN))
+        return cls(
+            data_path=_path(env, "AUDIOSPACE_DATA", "data/spotify.csv"),
+            cache_dir=_path(env, "AUDIOSPACE_CACHE_DIR", ".cache/models"),
+            lock_expire_s=float(_number(env, "AUDIOSPACE_LOCK_EXPIRE", 900.0, float, 1.0)),
+            default_k=min(default_k, k_max),
+            k_max=k_max,
+            seed=int(_number(env, "AUDIOSPACE_SEED", 42, int, 0)),
+        )
