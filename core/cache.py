@@ -12,6 +12,7 @@ value recomputed: the cache can only make answers faster, never make them fail.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import pickle
 import shutil
@@ -99,10 +100,8 @@ class ModelCache:
                 self._store(key, value)
             return value  # type: ignore[return-value]
         finally:
-            try:
+            with contextlib.suppress(*_CACHE_ERRORS):
                 lock.release()
-            except _CACHE_ERRORS:
-                pass
 
     def times_computed(self, key: str) -> int:
         """How often ``key`` was computed and stored since the cache was created."""
@@ -114,7 +113,5 @@ class ModelCache:
     def close(self) -> None:
         for cache in (getattr(self, "_values", None), getattr(self, "_locks", None)):
             if cache is not None:
-                try:
+                with contextlib.suppress(*_CACHE_ERRORS):
                     cache.close()
-                except _CACHE_ERRORS:
-                    pass

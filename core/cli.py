@@ -33,7 +33,9 @@ def _parser() -> argparse.ArgumentParser:
     cluster.add_argument("--scaler", choices=sorted(SCALERS), default="standard")
     cluster.add_argument("-o", "--output", type=Path, help="write the labelled songs as CSV here")
     cluster.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
-    cluster.add_argument("--cache-dir", type=Path, default=None, help="model cache folder (default: AUDIOSPACE_CACHE_DIR)")
+    cluster.add_argument(
+        "--cache-dir", type=Path, default=None, help="model cache folder (default: AUDIOSPACE_CACHE_DIR)"
+    )
     return parser
 
 
@@ -83,9 +85,11 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         print("\n".join(summary["report"]))
-        print(f"K={summary['k']} ({summary['method']}): silhouette {summary['silhouette']}, "
-              f"Davies-Bouldin {summary['davies_bouldin']}")
-        for cluster, (size, words) in enumerate(zip(summary["sizes"], summary["descriptions"])):
+        print(
+            f"K={summary['k']} ({summary['method']}): silhouette {summary['silhouette']}, "
+            f"Davies-Bouldin {summary['davies_bouldin']}"
+        )
+        for cluster, (size, words) in enumerate(zip(summary["sizes"], summary["descriptions"], strict=True)):
             print(f"  cluster {cluster}: {size:,} songs — {words}")
         if args.output:
             print(f"Wrote {args.output}")

@@ -6,10 +6,13 @@ is demo data, and the Catalog is flagged ``is_demo`` so pages can say so too.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from core.catalog import Catalog, catalog_from_frame
+from core.catalog import Catalog, catalog_from_frame, load_catalog
+from core.errors import DatasetError
 from core.features import DEFAULT_FEATURES
 
 #: Group centres in raw units: acousticness, danceability, duration_ms, energy,
@@ -39,3 +42,15 @@ def demo_catalog(songs_per_group: int = 120, seed: int = 7) -> Catalog:
         frame.insert(2, "artist", [f"Demo artist {group} {i % 12 + 1}" for i in range(songs_per_group)])
         frames.append(frame)
     return catalog_from_frame(pd.concat(frames, ignore_index=True), source="built-in demo data", is_demo=True)
+
+
+def catalog_or_demo(path: Path) -> tuple[Catalog, list[str]]:
+    """The dataset at ``path``, or the demo catalog with a notice saying why."""
+    if not path.exists():
+        return demo_catalog(), [
+            f"No dataset at {path} (run `make data` or set AUDIOSPACE_DATA): showing built-in demo data."
+        ]
+    try:
+        return load_catalog(path), []
+    except DatasetError as exc:
+        return demo_catalog(), [f"{exc} Showing built-in demo data instead."]

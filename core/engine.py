@@ -21,6 +21,7 @@ from core.clustering import SCALERS, Clustering, check_k, cluster_kmeans, scale
 from core.config import K_MIN
 from core.errors import DatasetError
 from core.neighbours import Neighbour, nearest_neighbours
+from core.previews import safe_preview_url
 from core.projection import Projection, pca_projection
 from core.search import SearchHit, SearchIndex
 
@@ -69,14 +70,14 @@ class Engine:
         self._lock = threading.Lock()
 
     # -- parameters -----------------------------------------------------------------
-    def params(
-        self, k: int, features: Sequence[str] | None = None, scaler: str = "standard"
-    ) -> ClusterParams:
+    def params(self, k: int, features: Sequence[str] | None = None, scaler: str = "standard") -> ClusterParams:
         """Validated parameters; raises DatasetError naming what is wrong."""
         chosen = tuple(f for f in self.catalog.features if f in set(features or self.catalog.features))
         unknown = sorted(set(features or ()) - set(self.catalog.features))
         if unknown:
-            raise DatasetError(f"Unknown feature(s) {', '.join(unknown)}: this dataset has {', '.join(self.catalog.features)}.")
+            raise DatasetError(
+                f"Unknown feature(s) {', '.join(unknown)}: this dataset has {', '.join(self.catalog.features)}."
+            )
         if len(chosen) < 2:
             raise DatasetError("Choose at least two features to cluster on.")
         if scaler not in SCALERS:
@@ -104,6 +105,7 @@ class Engine:
 
     def clustering(self, params: ClusterParams) -> Clustering:
         """The clustering for params: from the cache, or fitted once for all workers."""
+
         def fit() -> Clustering:
             X = self.scaled(params.features, params.scaler)
             raw = self.catalog.feature_matrix(params.features)
@@ -113,6 +115,7 @@ class Engine:
 
     def projection(self, params: ClusterParams) -> Projection:
         """ONE 3-component PCA of params' feature space (independent of K)."""
+
         def fit() -> Projection:
             return pca_projection(self.scaled(params.features, params.scaler), params.features, params.seed)
 
@@ -126,7 +129,10 @@ class Engine:
         ks = tuple(k for k in ks if K_MIN <= k < len(self.catalog))
 
         def run() -> Sweep:
-            fits = [self.clustering(ClusterParams(k, params.features, params.scaler, params.algorithm, params.seed)) for k in ks]
+            fits = [
+                self.clustering(ClusterParams(k, params.features, params.scaler, params.algorithm, params.seed))
+                for k in ks
+            ]
             return Sweep(
                 ks=ks,
                 inertia=tuple(c.inertia for c in fits),
@@ -153,3 +159,33 @@ class Engine:
             if self._search_index is None:
                 self._search_index = SearchIndex(self.catalog.songs["title"], self.catalog.songs["artist"])
         return self._search_index.search(query, limit)
+
+
+@dataclass(frozen=True)
+class SongView:
+    """What a page shows of one song: text, cluster, raw feature values, a safe preview."""
+
+    id: str
+    title: str
+    artist: str
+    cluster: int
+    description: str
+    features: dict[str, float]
+    preview_url: str | None
+    genre: str | None = None
+
+
+def song_view(catalog: Catalog, clustering: Clustering, row: int) -> SongView:
+    """The SongView of the song at ``row`` under ``clustering``."""
+    song = catalog.songs.iloc[row]
+    cluster = int(clustering.labels[row])
+    return SongView(
+        id=str(song["id"]),
+        title=str(song["title"]),
+        artist=str(song["artist"]) or "Unknown artist",
+        cluster=cluster,
+        description=clustering.profiles[cluster].description,
+        features={f: float(song[f]) for f in clustering.features},
+        preview_url=safe_preview_url(song.get("preview_url")),
+        genre=str(song["genre"]) if "genre" in song.index and song["genre"] else None,
+    )

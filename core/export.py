@@ -18,7 +18,9 @@ def neutralise_formula(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def labelled_songs(catalog: Catalog, clustering: Clustering, projection: Projection, rows: np.ndarray | None = None) -> pd.DataFrame:
+def labelled_songs(
+    catalog: Catalog, clustering: Clustering, projection: Projection, rows: np.ndarray | None = None
+) -> pd.DataFrame:
     """id, title, artist, [genre], cluster, the clustered features (raw units), pc1..pc3.
 
     ``rows`` selects song positions (e.g. one cluster); None means every song.

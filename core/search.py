@@ -51,7 +51,7 @@ class SearchIndex:
         pairs.sort()
         self._prefix_keys = [key for key, _ in pairs]
         self._prefix_rows = np.fromiter((row for _, row in pairs), dtype=np.int64, count=len(pairs))
-        lines = [f"{t}\t{a}" for t, a in zip(title_keys, artist_keys)]
+        lines = [f"{t}\t{a}" for t, a in zip(title_keys, artist_keys, strict=True)]
         self._text = _LINE_END.join(lines) + _LINE_END
         self._line_starts = np.cumsum([0] + [len(line) + 1 for line in lines[:-1]])
 

@@ -1,0 +1,56 @@
+"""Flask routes beside the Dash pages: health check and CSV downloads."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, Response, jsonify, request
+
+from app.context import current
+from core.errors import DatasetError
+from core.export import labelled_songs, to_csv_bytes
+from core.query import parse_query
+
+_FILENAME_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+
+
+def _plain(message: str, status: int) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain")
+
+
+def register_routes(server: Flask) -> None:
+    @server.get("/healthz")
+    def healthz() -> Response:
+        """200 while the app can serve: the catalog is loaded and the model cache answers."""
+        context = current()
+        catalog = context.engine.catalog
+        context.engine.cache.get("healthz-probe")
+        return jsonify(
+            status="ok",
+            songs=len(catalog),
+            dataset=catalog.report.source,
+            demo=catalog.is_demo,
+            fingerprint=catalog.fingerprint,
+        )
+
+    @server.get("/download/songs.csv")
+    def download_songs() -> Response:
+        """The labelled songs as CSV: all of them, or one cluster with ``cluster=``."""
+        context = current()
+        query, problems = parse_query(request.args.to_dict(), context.limits())
+        if problems:
+            return _plain("Cannot download: " + " ".join(problems), 400)
+        try:
+            _, clustering, projection = context.models(query)
+        except DatasetError as exc:
+            return _plain(f"Cannot download: {exc}", 400)
+        rows = None
+        name = f"{context.engine.catalog.report.source.rsplit('.', 1)[0]}-k{query.k}"
+        if query.cluster is not None:
+            rows = (clustering.labels == query.cluster).nonzero()[0]
+            name += f"-cluster{query.cluster}"
+        body = to_csv_bytes(labelled_songs(context.engine.catalog, clustering, projection, rows))
+        filename = _FILENAME_SAFE.sub("_", name) + ".csv"
+        return Response(
+            body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        )

@@ -1,0 +1,75 @@
+"""One card per cluster: plain-words description, size, mini profile, representative songs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.colors import cluster_color
+from components.figures import profile_bars
+from components.ui import audio_player
+from core.clustering import ClusterProfile
+from core.engine import SongView
+
+
+def cluster_card(
+    profile: ClusterProfile, total: int, representatives: Sequence[SongView], explorer_href: str, download_href: str
+) -> dbc.Card:
+    """The card of one cluster; hrefs lead to the explorer focused on it and its CSV."""
+    color = cluster_color(profile.cluster)
+    songs = html.Ul(
+        [
+            html.Li(
+                [
+                    html.Div(
+                        [
+                            html.Span(s.title, className="fw-semibold"),
+                            html.Span(f" — {s.artist}", className="text-muted"),
+                        ]
+                    ),
+                    audio_player(s.preview_url, s.title),
+                ],
+                className="mb-2 representative",
+            )
+            for s in representatives
+        ],
+        className="list-unstyled mb-0",
+    )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Div(
+                    [
+                        html.Span(f"Cluster {profile.cluster}", className="fw-bold"),
+                        html.Span(f"{profile.size:,} songs · {profile.size / total:.0%}", className="small"),
+                    ],
+                    className="d-flex justify-content-between",
+                ),
+                style={"borderTop": f"6px solid {color}"},
+            ),
+            dbc.CardBody(
+                [
+                    html.P(profile.description, className="fs-6 fw-semibold cluster-description"),
+                    dcc.Graph(
+                        figure=profile_bars(profile.zscores, color),
+                        config={"displayModeBar": False},
+                        className="mini-profile",
+                    ),
+                    html.H6("Closest to the centre", className="mt-2"),
+                    songs,
+                ]
+            ),
+            dbc.CardFooter(
+                [
+                    dcc.Link("Show in 3D", href=explorer_href, className="btn btn-sm btn-outline-primary me-2"),
+                    html.A(
+                        "Download CSV", href=download_href, className="btn btn-sm btn-outline-secondary", download=""
+                    ),
+                ]
+            ),
+        ],
+        className="h-100 cluster-card",
+        id=f"cluster-card-{profile.cluster}",
+    )

@@ -1,0 +1,301 @@
+"""Plotly figure factories: plain data in, a go.Figure out, no I/O and no callbacks.
+
+Song text in hovers is HTML-escaped: plotly renders a subset of HTML in hover labels,
+and a title must show as the text it is.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from components.colors import ZSCORE_SCALE, cluster_color
+from core.features import feature_title
+
+#: Constant uirevision: plotly keeps the user's camera and zoom across figure updates.
+UIREVISION = "keep-user-view"
+_MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
+_TEMPLATE = "plotly_white"
+
+
+def _mark_k(fig: go.Figure, k: int, row: int | None = None, col: int | None = None) -> None:
+    kwargs = {"row": row, "col": col} if row else {}
+    fig.add_vline(x=k, line_dash="dot", line_color="#d62728", annotation_text=f"K={k}", **kwargs)
+
+
+def elbow_figure(ks: Sequence[int], inertia: Sequence[float], k: int) -> go.Figure:
+    """Inertia (within-cluster sum of squares, scaled units) per K, current K marked."""
+    fig = go.Figure(
+        go.Scatter(
+            x=list(ks),
+            y=list(inertia),
+            mode="lines+markers",
+            name="inertia",
+            hovertemplate="K=%{x}<br>inertia %{y:,.0f}<extra></extra>",
+        )
+    )
+    _mark_k(fig, k)
+    fig.update_layout(
+        title="Elbow: inertia by K (lower is tighter)",
+        template=_TEMPLATE,
+        margin=_MARGIN,
+        xaxis_title="K",
+        yaxis_title="inertia",
+        height=320,
+        xaxis_dtick=1,
+    )
+    return fig
+
+
+def quality_figure(
+    ks: Sequence[int], silhouette: Sequence[float], davies_bouldin: Sequence[float], k: int
+) -> go.Figure:
+    """Silhouette (higher is better) and Davies-Bouldin (lower is better) per K."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    fig.add_trace(
+        go.Scatter(
+            x=list(ks),
+            y=list(silhouette),
+            mode="lines+markers",
+            name="silhouette",
+            hovertemplate="K=%{x}<br>silhouette %{y:.3f}<extra></extra>",
+        ),
+        secondary_y=False,
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=list(ks),
+            y=list(davies_bouldin),
+            mode="lines+markers",
+            name="Davies-Bouldin",
+            line_dash="dash",
+            hovertemplate="K=%{x}<br>Davies-Bouldin %{y:.3f}<extra></extra>",
+        ),
+        secondary_y=True,
+    )
+    _mark_k(fig, k)
+    fig.update_layout(
+        title="Silhouette ↑ and Davies-Bouldin ↓ by K",
+        template=_TEMPLATE,
+        margin=_MARGIN,
+        height=320,
+        xaxis_title="K",
+        xaxis_dtick=1,
+        legend={"orientation": "h", "y": -0.25},
+    )
+    fig.update_yaxes(title_text="silhouette", secondary_y=False)
+    fig.update_yaxes(title_text="Davies-Bouldin", secondary_y=True, showgrid=False)
+    return fig
+
+
+def sizes_figure(sizes: Sequence[int], descriptions: Sequence[str]) -> go.Figure:
+    """Songs per cluster, one coloured bar each."""
+    clusters = list(range(len(sizes)))
+    fig = go.Figure(
+        go.Bar(
+            x=[f"Cluster {c}" for c in clusters],
+            y=list(sizes),
+            marker_color=[cluster_color(c) for c in clusters],
+            customdata=list(descriptions),
+            hovertemplate="%{x}: %{y:,} songs<br>%{customdata}<extra></extra>",
+        )
+    )
+    fig.update_layout(title="Cluster sizes", template=_TEMPLATE, margin=_MARGIN, height=320, yaxis_title="songs")
+    return fig
+
+
+def _hover_text(titles: Sequence[str], artists: Sequence[str]) -> np.ndarray:
+    return np.array(
+        [f"{html.escape(t)} — {html.escape(a)}" for t, a in zip(titles, artists, strict=True)], dtype=object
+    )
+
+
+def projection_figure(
+    coords: np.ndarray,
+    labels: np.ndarray,
+    song_ids: Sequence[str],
+    titles: Sequence[str],
+    artists: Sequence[str],
+    axis_titles: Sequence[str],
+    mode: str = "3d",
+    highlight: dict | None = None,
+    focus_cluster: int | None = None,
+) -> go.Figure:
+    """PCA scatter coloured by cluster, song ids in ``customdata`` for clicks.
+
+    coords (n, 3) float, labels (n,) int, song_ids/titles/artists of length n.
+    ``highlight`` is ``{"coords", "ids", "titles", "artists"}`` for the selected song
+    (first) and its neighbours, drawn as the last trace. With ``focus_cluster`` the
+    other clusters are drawn faint.
+    """
+    three_d = mode == "3d"
+    scatter = go.Scatter3d if three_d else go.Scattergl
+    text = _hover_text(titles, artists)
+    ids = np.asarray(song_ids, dtype=object)
+    fig = go.Figure()
+    for cluster in np.unique(labels):
+        members = np.flatnonzero(labels == cluster)
+        faint = focus_cluster is not None and cluster != focus_cluster
+        point = {"x": coords[members, 0], "y": coords[members, 1]}
+        if three_d:
+            point["z"] = coords[members, 2]
+        fig.add_trace(
+            scatter(
+                **point,
+                mode="markers",
+                name=f"Cluster {cluster}",
+                customdata=ids[members],
+                text=text[members],
+                marker={
+                    "size": 3 if three_d else 5,
+                    "color": cluster_color(int(cluster)),
+                    "opacity": 0.12 if faint else 0.75,
+                },
+                hovertemplate=f"%{{text}}<br>Cluster {cluster}<extra></extra>",
+            )
+        )
+    fig.add_trace(highlight_trace(highlight, three_d))
+    axes = {"xaxis_title": axis_titles[0], "yaxis_title": axis_titles[1]}
+    if three_d:
+        fig.update_layout(scene={**axes, "zaxis_title": axis_titles[2]}, scene_dragmode="orbit")
+    else:
+        fig.update_layout(**axes)
+    fig.update_layout(
+        template=_TEMPLATE,
+        margin={"l": 0, "r": 0, "t": 10, "b": 0},
+        height=620,
+        uirevision=UIREVISION,
+        legend={"itemsizing": "constant"},
+        clickmode="event",
+    )
+    return fig
+
+
+def highlight_trace(highlight: dict | None, three_d: bool) -> go.BaseTraceType:
+    """The selected song (large black ring) and its neighbours (small rings), or an empty trace."""
+    empty = np.zeros((0, 3))
+    points = highlight or {"coords": empty, "ids": [], "titles": [], "artists": []}
+    coords = np.asarray(points["coords"]).reshape(-1, 3)
+    point = {"x": coords[:, 0], "y": coords[:, 1]}
+    if three_d:
+        point["z"] = coords[:, 2]
+    scatter = go.Scatter3d if three_d else go.Scattergl
+    return scatter(
+        **point,
+        mode="markers",
+        name="selected",
+        customdata=list(points["ids"]),
+        text=_hover_text(points["titles"], points["artists"]),
+        showlegend=False,
+        marker={
+            "size": [14 if i == 0 else 8 for i in range(len(coords))],
+            "color": "rgba(0,0,0,0)",
+            "line": {"color": "#111", "width": 3},
+        },
+        hovertemplate="%{text}<extra>selected</extra>",
+    )
+
+
+def feature_scatter_figure(
+    x: np.ndarray,
+    y: np.ndarray,
+    labels: np.ndarray,
+    song_ids: Sequence[str],
+    titles: Sequence[str],
+    artists: Sequence[str],
+    x_feature: str,
+    y_feature: str,
+) -> go.Figure:
+    """Any two raw features against each other, coloured by cluster (WebGL 2D)."""
+    text = _hover_text(titles, artists)
+    ids = np.asarray(song_ids, dtype=object)
+    fig = go.Figure()
+    for cluster in np.unique(labels):
+        members = np.flatnonzero(labels == cluster)
+        fig.add_trace(
+            go.Scattergl(
+                x=x[members],
+                y=y[members],
+                mode="markers",
+                name=f"Cluster {cluster}",
+                customdata=ids[members],
+                text=text[members],
+                marker={"size": 5, "color": cluster_color(int(cluster)), "opacity": 0.7},
+                hovertemplate="%{text}<br>%{x:.3g}, %{y:.3g}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        template=_TEMPLATE,
+        margin=_MARGIN,
+        height=420,
+        uirevision=UIREVISION,
+        xaxis_title=feature_title(x_feature),
+        yaxis_title=feature_title(y_feature),
+    )
+    return fig
+
+
+def zscore_heatmap(
+    zscores: np.ndarray, means: np.ndarray, features: Sequence[str], descriptions: Sequence[str]
+) -> go.Figure:
+    """Clusters × features z-scores, diverging colours centred on 0, raw means in the hover.
+
+    zscores and means have shape (k, n_features); means are in raw units.
+    """
+    rows = [f"Cluster {c}" for c in range(len(zscores))]
+    columns = [feature_title(f) for f in features]
+    limit = max(1.0, float(np.nanmax(np.abs(zscores)))) if zscores.size else 1.0
+    custom = np.dstack([means, np.array(descriptions, dtype=object)[:, None].repeat(len(features), axis=1)])
+    fig = go.Figure(
+        go.Heatmap(
+            z=zscores,
+            x=columns,
+            y=rows,
+            zmid=0,
+            zmin=-limit,
+            zmax=limit,
+            colorscale=ZSCORE_SCALE,
+            customdata=custom,
+            text=np.round(zscores, 2),
+            texttemplate="%{text}",
+            colorbar={"title": {"text": "z-score"}},
+            hovertemplate=(
+                "%{y} · %{x}<br>z = %{z:.2f}<br>cluster mean %{customdata[0]:.4g}<br>%{customdata[1]}<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(
+        template=_TEMPLATE,
+        margin=_MARGIN,
+        height=120 + 48 * len(rows),
+        title="How each cluster differs from the average song (z-scores)",
+        yaxis_autorange="reversed",
+    )
+    return fig
+
+
+def profile_bars(zscores: dict[str, float], color: str) -> go.Figure:
+    """A small horizontal bar chart of one cluster's z-scores (for cluster cards)."""
+    features = list(zscores)
+    fig = go.Figure(
+        go.Bar(
+            x=[zscores[f] for f in features],
+            y=[feature_title(f) for f in features],
+            orientation="h",
+            marker_color=color,
+            hovertemplate="%{y}: z = %{x:.2f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        template=_TEMPLATE,
+        margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        height=230,
+        xaxis={"range": [-2.5, 2.5], "zeroline": True, "title": None},
+        yaxis_autorange="reversed",
+        showlegend=False,
+    )
+    return fig

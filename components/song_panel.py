@@ -1,0 +1,106 @@
+"""The song panel shared by the explorer and the search page."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from components.colors import cluster_color
+from components.ui import audio_player
+from core.engine import SongView
+from core.features import FEATURE_UNITS, feature_label
+
+
+def pick_song_id(page: str, song_id: str, source: str) -> dict[str, str]:
+    """Pattern-matching id of a control that selects ``song_id`` on ``page``.
+
+    ``source`` tells lists apart (a song may be both a search result and a neighbour).
+    """
+    return {"type": "pick-song", "page": page, "song": song_id, "from": source}
+
+
+def cluster_badge(cluster: int) -> dbc.Badge:
+    return dbc.Badge(f"Cluster {cluster}", color=cluster_color(cluster), className="cluster-badge")
+
+
+def _value(feature: str, value: float) -> str:
+    if feature == "duration_ms":
+        seconds = round(value / 1000)
+        return f"{seconds // 60}:{seconds % 60:02d}"
+    unit = FEATURE_UNITS.get(feature)
+    return f"{value:.1f} {unit}" if unit else f"{value:.2f}"
+
+
+def neighbour_row(page: str, song: SongView, distance: float, closest: Sequence[str]) -> html.Li:
+    """One neighbour: a button that selects it, its cluster, distance and why it is close."""
+    return html.Li(
+        [
+            html.Div(
+                [
+                    html.Button(
+                        song.title,
+                        id=pick_song_id(page, song.id, "neighbour"),
+                        n_clicks=0,
+                        className="btn btn-link p-0 text-start neighbour-link",
+                    ),
+                    html.Span(f" — {song.artist}", className="text-muted"),
+                ]
+            ),
+            html.Div(
+                [
+                    cluster_badge(song.cluster),
+                    html.Span(
+                        f" distance {distance:.2f} · close on {', '.join(map(feature_label, closest))}",
+                        className="small text-muted",
+                    ),
+                ]
+            ),
+            audio_player(song.preview_url, song.title),
+        ],
+        className="list-group-item neighbour",
+    )
+
+
+def song_panel(
+    page: str,
+    song: SongView,
+    neighbours: Sequence[tuple[SongView, float, Sequence[str]]],
+    explorer_href: str | None = None,
+) -> html.Div:
+    """Details of one song, its cluster, preview player and nearest neighbours.
+
+    ``explorer_href`` adds a "Show in 3D" link (the search page uses it).
+    """
+    header = [
+        html.H5(song.title, className="mb-0 song-title"),
+        html.Div(song.artist, className="text-muted song-artist"),
+        html.Div([cluster_badge(song.cluster), html.Span(f" {song.description}", className="small")], className="my-2"),
+    ]
+    if song.genre:
+        header.append(html.Div(f"Genre label: {song.genre}", className="small text-muted"))
+    if explorer_href:
+        header.append(
+            dcc.Link("Show in 3D →", href=explorer_href, className="btn btn-sm btn-outline-primary my-2 show-in-3d")
+        )
+    features = html.Table(
+        html.Tbody(
+            [
+                html.Tr([html.Td(feature_label(f).capitalize()), html.Td(_value(f, v), className="text-end")])
+                for f, v in song.features.items()
+            ]
+        ),
+        className="table table-sm small mb-2 song-features",
+    )
+    return html.Div(
+        [
+            *header,
+            audio_player(song.preview_url, song.title),
+            html.Details([html.Summary("Audio features"), features], className="my-2"),
+            html.H6(f"{len(neighbours)} nearest songs", className="mt-3"),
+            html.Ul([neighbour_row(page, *n) for n in neighbours], className="list-group neighbours"),
+        ],
+        className="song-panel",
+        **{"data-song": song.id},
+    )

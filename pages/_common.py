@@ -1,0 +1,100 @@
+"""What every page does the same way: read the URL, render, follow the K control.
+
+A page is ``layout(**query)`` → ``page_frame(page, query, body)``, where ``body(query)``
+builds the page's content from a validated ViewQuery. The frame holds the page's
+query store (see app.shell), the URL notices and the body; ``follow_k(page, body)``
+re-renders the body when the shell's K control moves, without a page reload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlencode
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from app.context import AppContext, current
+from components.ui import K_CONTROL_ID, notices
+from core.engine import ClusterParams, SongView, song_view
+from core.errors import DatasetError
+from core.query import ViewQuery, parse_query
+
+Body = Callable[[ViewQuery], Any]
+
+
+def page_query_id(page: str) -> dict[str, str]:
+    return {"type": "page-query", "page": page}
+
+
+def href(path: str, **params: object) -> str:
+    """A link with query parameters (None values left out)."""
+    kept = {name: value for name, value in params.items() if value is not None}
+    return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def error_alert(exc: Exception) -> dbc.Alert:
+    return dbc.Alert(str(exc), color="danger", className="page-error")
+
+
+def render(body: Body, query: ViewQuery) -> Any:
+    """The body, or a plain message when the data cannot serve this view."""
+    try:
+        return body(query)
+    except DatasetError as exc:
+        return error_alert(exc)
+
+
+def page_frame(page: str, raw_query: dict[str, object], body: Body) -> html.Div:
+    """The whole page for a raw URL query: store, notices for bad values, body."""
+    query, problems = parse_query(raw_query, current().limits())
+    return html.Div(
+        [
+            dcc.Store(id=page_query_id(page), data=query.to_params()),
+            notices(problems, f"{page}-notices"),
+            dcc.Loading(html.Div(render(body, query), id=f"{page}-body"), delay_show=250, type="dot"),
+        ]
+    )
+
+
+def stored_query(data: dict[str, str] | None, **changes: object) -> ViewQuery:
+    """The page's current ViewQuery from its store, with ``changes`` applied and re-validated."""
+    params = {**(data or {}), **{name: str(v) for name, v in changes.items() if v is not None}}
+    for name, value in changes.items():
+        if value is None:
+            params.pop(name, None)
+    query, _ = parse_query(params, current().limits())
+    return query
+
+
+def follow_k(page: str, body: Body) -> None:
+    """Re-render ``page``'s body when the K control changes (and put k in its URL)."""
+
+    @dash.callback(
+        Output(f"{page}-body", "children"),
+        Output(page_query_id(page), "data", allow_duplicate=True),
+        Input(K_CONTROL_ID, "value"),
+        State(page_query_id(page), "data"),
+        prevent_initial_call=True,
+    )
+    def rerender(k: int | None, data: dict[str, str]) -> tuple[Any, dict[str, str]]:
+        if k is None or str(k) == data.get("k"):
+            raise PreventUpdate
+        query = stored_query(data, k=k, cluster=None)
+        return render(body, query), query.to_params()
+
+
+def song_views(context: AppContext, clustering: Any, rows: Any) -> list[SongView]:
+    return [song_view(context.engine.catalog, clustering, int(row)) for row in rows]
+
+
+def neighbour_views(
+    context: AppContext, params: ClusterParams, clustering: Any, song_id: str, n: int = 10
+) -> list[tuple[SongView, float, tuple[str, ...]]]:
+    """The n nearest songs to ``song_id`` as (view, distance, closest features)."""
+    found = context.engine.neighbours(song_id, params, n)
+    views = song_views(context, clustering, [nb.row for nb in found])
+    return [(view, nb.distance, nb.closest_features) for view, nb in zip(views, found, strict=True)]
