@@ -19,8 +19,9 @@ browser:
 	@bash scripts/install-chromium.sh
 
 run: install
-	@$(PY) -m app.prepare
-	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --timeout 300 app.wsgi:server
+	$(PY) -m app.prepare
+	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --worker-class gthread --threads 4 \
+		--timeout 300 app.wsgi:server
 
 dev: install
 	$(PY) -m app

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
+import os
 import re
 
 from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
 
 from app.context import current
 from core.errors import DatasetError
@@ -12,6 +15,7 @@ from core.export import labelled_songs, to_csv_bytes
 from core.query import parse_query
 
 _FILENAME_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
+log = logging.getLogger(__name__)
 
 
 def _plain(message: str, status: int) -> Response:
@@ -19,6 +23,24 @@ def _plain(message: str, status: int) -> Response:
 
 
 def register_routes(server: Flask) -> None:
+    @server.after_request
+    def name_worker(response: Response) -> Response:
+        """Which worker process answered: for operators reading logs, and the serving tests."""
+        response.headers["X-Worker-Pid"] = str(os.getpid())
+        return response
+
+    @server.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        """No traceback page, ever. Errors inside callbacks are handled by the app's on_error,
+        so one that reaches here from the callback route comes from a malformed request."""
+        if isinstance(error, HTTPException):
+            return error
+        if request.path.endswith("/_dash-update-component"):
+            log.warning("malformed callback request: %s: %s", type(error).__name__, error)
+            return _plain("Malformed callback request.", 400)
+        log.exception("request failed: %s", request.path, exc_info=error)
+        return _plain("Something went wrong on the server; it has been logged.", 500)
+
     @server.get("/healthz")
     def healthz() -> Response:
         """200 while the app can serve: the catalog is loaded and the model cache answers."""

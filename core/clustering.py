@@ -5,6 +5,9 @@ Scale thresholds (chosen so one K fits in seconds at 1M songs on 2 cores):
 - up to ``FULL_FIT_MAX`` songs: K-Means, k-means++ init, ``N_INIT`` restarts;
   above: MiniBatchKMeans (k-means++, 3 restarts, batches of 8,192), whose inertia the
   benchmark compares with full K-Means at 100k songs.
+- up to ``FULL_FIT_MAX`` songs the fit runs on one thread: OpenMP threads that
+  spin-wait for a busy core made a 2k-song fit 60x slower (0.1 s → 5.9 s) when two
+  gunicorn workers or another process shared this 2-core machine.
 - up to ``SILHOUETTE_SAMPLE`` songs the silhouette is exact (O(n²)); above, it is the
   mean over a seeded sample of that many songs, and ``Clustering.silhouette_sample``
   says so.
@@ -22,6 +25,7 @@ import numpy as np
 from sklearn.cluster import KMeans, MiniBatchKMeans
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
+from threadpoolctl import threadpool_limits
 
 from core.errors import DatasetError
 from core.features import feature_label
@@ -178,11 +182,12 @@ def cluster_kmeans(
     """K-Means on scaled X (n, f) with metrics and profiles; raw (n, f) for the profiles."""
     check_k(k, len(X))
     started = time.perf_counter()
-    labels, centroids, inertia, method = fit_kmeans(X, k, seed)
-    labels, centroids = _order_by_size(labels, centroids)
-    if len(np.unique(labels)) < 2:
-        raise DatasetError("Every song has the same feature values: there is nothing to cluster.")
-    score, sample = silhouette(X, labels, seed)
+    with threadpool_limits(limits=1 if len(X) <= FULL_FIT_MAX else None):
+        labels, centroids, inertia, method = fit_kmeans(X, k, seed)
+        labels, centroids = _order_by_size(labels, centroids)
+        if len(np.unique(labels)) < 2:
+            raise DatasetError("Every song has the same feature values: there is nothing to cluster.")
+        score, sample = silhouette(X, labels, seed)
     return Clustering(
         k=k,
         features=features,

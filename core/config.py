@@ -8,16 +8,21 @@
 | AUDIOSPACE_DEFAULT_K | 5 | K when the URL names none |
 | AUDIOSPACE_K_MAX | 12 | largest K offered and swept (smallest is 2) |
 | AUDIOSPACE_SEED | 42 | seed for every random step, so results repeat |
+| AUDIOSPACE_DATA_URL | the original app's public copy | where `make data` downloads the reference dataset |
+| AUDIOSPACE_DATA_SHA256 | its sha256 | checksum the download must match (empty: no check) |
 
 Relative paths are taken from the project folder, so ``make run`` works from anywhere.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from core.download import REFERENCE_SHA256, REFERENCE_URL
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 K_MIN = 2
@@ -40,6 +45,8 @@ def _number(env: Mapping[str, str], name: str, default: float, cast: type, minim
         value = cast(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{name}={raw!r} is not a finite number")
     if value < minimum:
         raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
     return value
@@ -55,6 +62,8 @@ class Settings:
     default_k: int = 5
     k_max: int = 12
     seed: int = 42
+    data_url: str = REFERENCE_URL
+    data_sha256: str = REFERENCE_SHA256
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -69,4 +78,6 @@ class Settings:
             default_k=min(default_k, k_max),
             k_max=k_max,
             seed=int(_number(env, "AUDIOSPACE_SEED", 42, int, 0)),
+            data_url=env.get("AUDIOSPACE_DATA_URL") or REFERENCE_URL,
+            data_sha256=env.get("AUDIOSPACE_DATA_SHA256", REFERENCE_SHA256),
         )

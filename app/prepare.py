@@ -1,0 +1,69 @@
+"""Get ready to serve: optionally download the reference dataset, then warm the model cache.
+
+    python -m app.prepare             # warm the cache for the default view
+    python -m app.prepare --download  # fetch the reference dataset first if data is missing
+
+Warming fits every K of the default feature space once (the K sweep) and the PCA, so
+the first visitor waits for nothing and every gunicorn worker reads the same models.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from core.cache import ModelCache
+from core.config import K_MIN, ConfigError, Settings
+from core.demo import catalog_or_demo
+from core.download import DownloadError, download_dataset
+from core.engine import Engine
+from core.errors import DatasetError
+
+
+def download_if_missing(settings: Settings) -> int:
+    """Exit status: 0 when a dataset is there (already, or downloaded), 1 otherwise."""
+    if settings.data_path.exists():
+        print(f"Dataset present: {settings.data_path}")
+        return 0
+    print(f"Downloading the reference dataset from {settings.data_url} ...")
+    try:
+        download_dataset(settings.data_url, settings.data_path, settings.data_sha256 or None)
+    except DownloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Saved {settings.data_path} (checksum verified).")
+    return 0
+
+
+def warm(settings: Settings) -> None:
+    catalog, notices = catalog_or_demo(settings.data_path)
+    for notice in notices:
+        print(notice)
+    started = time.perf_counter()
+    engine = Engine(catalog, ModelCache(settings.cache_dir, settings.lock_expire_s), seed=settings.seed)
+    params = engine.params(min(settings.default_k, len(catalog) - 1))
+    k_max = min(settings.k_max, len(catalog) - 1)
+    engine.sweep(params, range(K_MIN, k_max + 1))
+    engine.projection(params)
+    print(f"Model cache warm for {len(catalog):,} songs, K {K_MIN}–{k_max}, in {time.perf_counter() - started:.1f} s "
+          f"({settings.cache_dir}).")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app.prepare", description=__doc__.splitlines()[0])
+    parser.add_argument("--download", action="store_true", help="download the reference dataset if missing")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.download:
+            return download_if_missing(settings)
+        warm(settings)
+    except (ConfigError, DatasetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,142 @@
+"""The app under gunicorn with 2 workers on 127.0.0.1: shared model cache, bad input, health."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+
+from core.cache import ModelCache
+from core.catalog import load_catalog
+from core.engine import Engine
+
+pytestmark = pytest.mark.slow
+GUNICORN = Path(sys.executable).with_name("gunicorn")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _songs_csv(path: Path, n: int = 400, seed: int = 3) -> Path:
+    rng = np.random.default_rng(seed)
+    centres = rng.uniform(0.1, 0.9, size=(4, 8))
+    values = centres[rng.integers(0, 4, n)] + rng.normal(0, 0.04, size=(n, 8))
+    frame = pd.DataFrame(values, columns=["acousticness", "danceability", "energy", "instrumentalness",
+                                          "liveness", "speechiness", "valence", "mode"])
+    frame["tempo"] = rng.uniform(70, 180, n)
+    frame["song_title"] = [f"Song {i}" for i in range(n)]
+    frame["artist"] = [f"Artist {i % 37}" for i in range(n)]
+    frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+    """gunicorn with 2 sync-free gthread workers on a free loopback port; yields (base url, csv, cache dir)."""
+    folder = tmp_path_factory.mktemp("served")
+    csv, cache = _songs_csv(folder / "songs.csv"), folder / "cache"
+    port = _free_port()
+    env = {**os.environ, "AUDIOSPACE_DATA": str(csv), "AUDIOSPACE_CACHE_DIR": str(cache)}
+    process = subprocess.Popen(
+        [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread",
+         "--threads", "2", "--timeout", "120", "app.wsgi:server"],
+        env=env, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(base + "/healthz", timeout=2).status_code == 200:
+                break
+        except requests.RequestException:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail("gunicorn did not answer /healthz within 60 s:\n" + process.stdout.read().decode()[-3000:])
+    yield base, csv, cache
+    os.killpg(process.pid, signal.SIGTERM)
+    process.wait(timeout=30)
+
+
+def _worker_pids(base: str) -> set[int]:
+    """Ask concurrently until both workers have answered (bounded)."""
+    seen: set[int] = set()
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(20):
+            answers = pool.map(lambda _: requests.get(base + "/healthz", timeout=10), range(16))
+            seen |= {int(r.headers["X-Worker-Pid"]) for r in answers}
+            if len(seen) >= 2:
+                break
+    return seen
+
+
+def test_a_k_fitted_by_one_worker_is_served_cached_by_the_other(served: tuple[str, Path, Path]) -> None:
+    """Both workers serve K=7's download; the model behind it was fitted exactly once."""
+    base, csv, cache = served
+    assert len(_worker_pids(base)) == 2, "gunicorn should run two workers"
+    engine = Engine(load_catalog(csv), ModelCache(cache))
+    key = engine.clustering_key(engine.params(7))
+
+    first = requests.get(base + "/download/songs.csv?k=7", timeout=60)
+    assert first.status_code == 200
+    fitted_by = int(first.headers["X-Worker-Pid"])
+    assert engine.cache.times_computed(key) == 1
+
+    other = None
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(25):
+            for response in pool.map(lambda _: requests.get(base + "/download/songs.csv?k=7", timeout=60), range(4)):
+                if int(response.headers["X-Worker-Pid"]) != fitted_by:
+                    other = response
+            if other is not None:
+                break
+    assert other is not None, "no request reached the second worker"
+    assert other.content == first.content
+    assert engine.cache.times_computed(key) == 1, "the second worker refitted instead of reading the cache"
+
+
+@pytest.mark.parametrize("path", ["/explorer?k=abc", "/?k=-3", "/heatmap?k=999", "/search?song=nope&q=%00",
+                                  "/clusters?cluster=99", "/no/such/page"])
+def test_bad_urls_get_a_page_not_a_server_error(served: tuple[str, Path, Path], path: str) -> None:
+    base, _, _ = served
+    assert requests.get(base + path, timeout=30).status_code == 200
+
+
+def test_bad_download_parameters_get_a_plain_400(served: tuple[str, Path, Path]) -> None:
+    base, _, _ = served
+    response = requests.get(base + "/download/songs.csv?k=abc", timeout=30)
+    assert response.status_code == 400
+    assert "k='abc' is not a whole number" in response.text
+
+
+def test_a_garbage_callback_request_does_not_take_a_worker_down(served: tuple[str, Path, Path]) -> None:
+    """Malformed callback posts get a plain 400 (no traceback page); both workers live on."""
+    base, _, _ = served
+    before = _worker_pids(base)
+    for body in (b"{not json", b'{"output": "explorer-graph.figure", "inputs": [], "changedPropIds": []}',
+                 b'{"output": "k-control.value", "outputs": {"id": "k-control", "property": "value"}}'):
+        response = requests.post(base + "/_dash-update-component", data=body,
+                                 headers={"Content-Type": "application/json"}, timeout=30)
+        assert response.status_code == 400
+        assert "Traceback" not in response.text
+    assert _worker_pids(base) == before
+
+
+def test_healthz_reports_the_dataset(served: tuple[str, Path, Path]) -> None:
+    base, _, _ = served
+    health = requests.get(base + "/healthz", timeout=10).json()
+    assert health["status"] == "ok" and health["songs"] == 400 and health["demo"] is False
