@@ -210,14 +210,19 @@ def feature_scatter_figure(
     x_feature: str,
     y_feature: str,
 ) -> go.Figure:
-    """Any two raw features against each other, coloured by cluster (WebGL 2D)."""
+    """Any two raw features against each other, coloured by cluster.
+
+    Drawn as SVG, not WebGL: the page's one WebGL context is the 3D plot's (browsers
+    cap contexts per page, and each costs start-up time); callers pass at most a few
+    thousand points.
+    """
     text = _hover_text(titles, artists)
     ids = np.asarray(song_ids, dtype=object)
     fig = go.Figure()
     for cluster in np.unique(labels):
         members = np.flatnonzero(labels == cluster)
         fig.add_trace(
-            go.Scattergl(
+            go.Scatter(
                 x=x[members],
                 y=y[members],
                 mode="markers",

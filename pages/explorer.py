@@ -28,6 +28,8 @@ from pages._common import href, neighbour_views, page_frame, page_query_id, stor
 dash.register_page(__name__, path="/explorer", name="3D explorer", order=1, title="3D explorer · Audio Space Explorer")
 PAGE = "explorer"
 DISPLAY_MAX = 20_000
+#: The feature-pair scatter is SVG: it draws a seeded sample of this many of the shown songs.
+PAIR_MAX = 4_000
 PICK = {"type": "pick-song", "page": PAGE, "song": ALL, "from": ALL}
 _PREFERRED_AXES = ("valence", "energy")
 
@@ -38,6 +40,15 @@ def display_rows(n_songs: int, seed: int) -> np.ndarray:
     if n_songs <= DISPLAY_MAX:
         return np.arange(n_songs)
     return np.sort(np.random.default_rng(seed).choice(n_songs, DISPLAY_MAX, replace=False))
+
+
+@lru_cache(maxsize=4)
+def pair_rows(n_songs: int, seed: int) -> np.ndarray:
+    """Positions of the songs in the feature-pair scatter (a subset of display_rows)."""
+    shown = display_rows(n_songs, seed)
+    if len(shown) <= PAIR_MAX:
+        return shown
+    return np.sort(np.random.default_rng(seed + 1).choice(shown, PAIR_MAX, replace=False))
 
 
 def _axes(query: ViewQuery, features: tuple[str, ...]) -> tuple[str, str]:
@@ -69,15 +80,15 @@ def _selection(context: AppContext, query: ViewQuery):
     return panel, highlight
 
 
-def _shown(context: AppContext):
-    rows = display_rows(len(context.engine.catalog), context.settings.seed)
+def _shown(context: AppContext, rows: np.ndarray):
     shown = context.engine.catalog.songs.iloc[rows]
-    return rows, shown, shown["id"].tolist(), shown["title"].tolist(), shown["artist"].tolist()
+    return shown, shown["id"].tolist(), shown["title"].tolist(), shown["artist"].tolist()
 
 
 def _main_figure(context: AppContext, query: ViewQuery, highlight: dict | None):
     _, clustering, projection = context.models(query)
-    rows, _, ids, titles, artists = _shown(context)
+    rows = display_rows(len(context.engine.catalog), context.settings.seed)
+    _, ids, titles, artists = _shown(context, rows)
     axis_titles = [f"PC{i + 1} ({v:.0%} of variance)" for i, v in enumerate(projection.explained_variance)]
     return projection_figure(
         projection.coords[rows],
@@ -94,7 +105,8 @@ def _main_figure(context: AppContext, query: ViewQuery, highlight: dict | None):
 
 def _pair_figure(context: AppContext, query: ViewQuery):
     _, clustering, _ = context.models(query)
-    rows, shown, ids, titles, artists = _shown(context)
+    rows = pair_rows(len(context.engine.catalog), context.settings.seed)
+    shown, ids, titles, artists = _shown(context, rows)
     x, y = _axes(query, clustering.features)
     return feature_scatter_figure(
         shown[x].to_numpy(), shown[y].to_numpy(), clustering.labels[rows], ids, titles, artists, x, y
@@ -149,7 +161,14 @@ def body(query: ViewQuery) -> dbc.Row:
                     html.Div(_note(context, query), id="explorer-note", className="small text-muted mb-3"),
                     dbc.Card(
                         [
-                            dbc.CardHeader("Any two features"),
+                            dbc.CardHeader(
+                                "Any two features"
+                                + (
+                                    f" · a fixed sample of {PAIR_MAX:,} songs"
+                                    if len(context.engine.catalog) > PAIR_MAX
+                                    else ""
+                                )
+                            ),
                             dbc.CardBody(
                                 [
                                     dbc.Row(

@@ -1,0 +1,246 @@
+"""How long a user waits, measured in headless Chromium against gunicorn on the reference data.
+
+    .venv/bin/python bench/ui_bench.py [--csv ../shared/data/spotify.csv] [--repeats 5] [--out bench/UI_RESULTS.md]
+
+Starts gunicorn (2 workers, as `make run`) on a fresh model cache, then times, from the
+user's action to the moment the answer is on screen:
+
+- first page load of the explorer, cold cache (fit + PCA) and warm;
+- a cold K switch (a K no worker has fitted) and a warm one (fitted before);
+- a click on a song to its neighbour panel;
+- typing a search to its results.
+
+"On screen" is read from the page, not the network: the 3D figure has one trace per
+cluster of the new K, the song panel names the clicked song, the result list shows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT.parent / "shared" / "data" / "spotify.csv"
+WARM_TARGET_S = 0.5
+CHROME_FLAGS = (
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--enable-unsafe-swiftshader",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--window-size=1400,1000",
+)
+
+_CLUSTER_TRACES = """
+const gd = document.querySelector('#explorer-graph .js-plotly-plot');
+if (!gd || !gd._fullData) return -1;
+return gd._fullData.filter(t => t.name && t.name.startsWith('Cluster ')).length;
+"""
+_CLICK_SONG = """
+const gd = document.querySelector('#explorer-graph .js-plotly-plot');
+const trace = gd._fullData[arguments[0]];
+const i = arguments[1];
+const point = {curveNumber: trace.index, pointNumber: i, pointIndex: i, x: trace.x[i], y: trace.y[i], z: trace.z[i],
+               customdata: trace.customdata[i], data: trace, fullData: trace};
+gd.emit('plotly_click', {points: [point], event: {}});
+return String(trace.customdata[i]);
+"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(csv: Path, cache: Path) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    env = {**os.environ, "AUDIOSPACE_DATA": str(csv), "AUDIOSPACE_CACHE_DIR": str(cache)}
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    process = subprocess.Popen(
+        [
+            str(gunicorn),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "4",
+            "--timeout",
+            "300",
+            "app.wsgi:server",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if requests.get(base + "/healthz", timeout=2).ok:
+                return process, base
+        except requests.RequestException:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("gunicorn did not start")
+
+
+def browser() -> webdriver.Chrome:
+    options = Options()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in CHROME_FLAGS:
+        options.add_argument(flag)
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def timed(action: Callable[[], object], ready: Callable[[], bool], timeout_s: float = 120) -> float:
+    """Seconds from starting ``action`` until ``ready()`` holds (polled every 10 ms)."""
+    started = time.perf_counter()
+    action()
+    WebDriverWait(None, timeout_s, poll_frequency=0.01).until(lambda _: ready())
+    return time.perf_counter() - started
+
+
+def cluster_traces(driver: webdriver.Chrome) -> int:
+    return driver.execute_script(_CLUSTER_TRACES)
+
+
+def set_k(driver: webdriver.Chrome, k: int) -> None:
+    """Type K into the slider's direct-input box and leave it (Dash 4 commits on blur, not Enter)."""
+    box = driver.find_element(By.CSS_SELECTOR, "#k-control input")
+    box.send_keys(Keys.CONTROL, "a")
+    box.send_keys(str(k), Keys.TAB)
+
+
+def measure(base: str, repeats: int) -> dict[str, list[float]]:
+    driver = browser()
+    results: dict[str, list[float]] = {}
+    try:
+        results["first load, cold cache (K=5)"] = [
+            timed(lambda: driver.get(base + "/explorer?k=5"), lambda: cluster_traces(driver) == 5)
+        ]
+        warm_loads = []
+        for _ in range(repeats):
+            driver.get("about:blank")
+            warm_loads.append(timed(lambda: driver.get(base + "/explorer?k=5"), lambda: cluster_traces(driver) == 5))
+        results["first load, warm cache (K=5)"] = warm_loads
+        cold, warm = [], []
+        for k in (6, 7, 8, 9, 10)[:repeats]:
+            cold.append(timed(lambda k=k: set_k(driver, k), lambda k=k: cluster_traces(driver) == k))
+            warm.append(timed(lambda: set_k(driver, 5), lambda: cluster_traces(driver) == 5))
+        results["K switch, cold (never fitted)"] = cold
+        results["K switch, warm (fitted before)"] = warm
+        clicks = []
+        for i in range(repeats):
+            song = driver.execute_script(_CLICK_SONG, i % 5, 10 + i)
+            clicks.append(
+                timed(
+                    lambda: None,
+                    lambda song=song: bool(
+                        driver.find_elements(By.CSS_SELECTOR, f'.song-panel[data-song="{song}"] .neighbour')
+                    ),
+                )
+            )
+        results["song click → neighbour panel"] = clicks
+        searches = []
+        driver.get(base + "/search?k=5")
+        WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "search-input"))
+        for word in ("love", "the", "kanye", "daft", "mo")[:repeats]:
+            box = driver.find_element(By.ID, "search-input")
+            box.send_keys(Keys.CONTROL, "a")
+            searches.append(
+                timed(
+                    lambda box=box, word=word: box.send_keys(word),
+                    lambda word=word: (
+                        driver.current_url.endswith(f"q={word}")
+                        and bool(driver.find_elements(By.CSS_SELECTOR, ".search-hit"))
+                    ),
+                )
+            )
+        results["search typing → results (incl. 0.25 s debounce)"] = searches
+    finally:
+        driver.quit()
+    return results
+
+
+def table(results: dict[str, list[float]]) -> str:
+    lines = ["| what the user waits for | median | worst | runs | target |", "| --- | ---: | ---: | ---: | --- |"]
+    for name, values in results.items():
+        target = ""
+        if name.startswith("K switch, warm"):
+            target = f"< {WARM_TARGET_S} s: {'pass' if statistics.median(values) < WARM_TARGET_S else 'MISS'}"
+        lines.append(f"| {name} | {statistics.median(values):.3f} s | {max(values):.3f} s | {len(values)} | {target} |")
+    return "\n".join(lines)
+
+
+def machine() -> str:
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    chromium = subprocess.run(["/usr/bin/chromium", "--version"], capture_output=True, text=True).stdout.strip()
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {chromium}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--csv", type=Path, default=REFERENCE)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "UI_RESULTS.md")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as cache:
+        process, base = start_server(args.csv, Path(cache))
+        try:
+            results = measure(base, args.repeats)
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+    report = "\n".join(
+        [
+            "# What a user waits for (headless Chromium, gunicorn with 2 workers)",
+            "",
+            f"{datetime.now(UTC):%Y-%m-%d}, {machine()}.",
+            f"Data: {args.csv.name}. Command: `.venv/bin/python bench/ui_bench.py --repeats {args.repeats}`.",
+            "Times run from the user's action until the answer is drawn (read from the page).",
+            "",
+            table(results),
+            "",
+        ]
+    )
+    print(report)
+    args.out.write_text(report)
+
+
+if __name__ == "__main__":
+    main()
