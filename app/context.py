@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from core.clustering import Clustering
 from core.config import K_MIN, Settings
 from core.engine import ClusterParams, Engine
+from core.previews import PreviewFinder
 from core.projection import Projection
 from core.query import QueryLimits, ViewQuery
 
@@ -20,6 +21,7 @@ from core.query import QueryLimits, ViewQuery
 class AppContext:
     settings: Settings
     engine: Engine
+    previews: PreviewFinder
     #: Shown on every page: demo data in use, a dataset that could not be read, ...
     startup_notices: list[str] = field(default_factory=list)
 

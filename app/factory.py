@@ -6,6 +6,7 @@ import logging
 from pathlib import Path
 
 import dash
+import diskcache
 from dash import set_props
 
 from app.context import AppContext, set_current
@@ -17,6 +18,7 @@ from core.config import Settings
 from core.demo import catalog_or_demo
 from core.engine import Engine
 from core.errors import DatasetError
+from core.previews import PreviewFinder
 
 ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)
@@ -48,7 +50,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     if catalog is None:
         catalog, startup_notices = catalog_or_demo(settings.data_path)
     engine = Engine(catalog, ModelCache(settings.cache_dir, settings.lock_expire_s), seed=settings.seed)
-    context = AppContext(settings=settings, engine=engine, startup_notices=startup_notices)
+    previews = PreviewFinder(settings.preview_settings(), diskcache.Cache(str(settings.cache_dir / "previews")))
+    context = AppContext(settings=settings, engine=engine, previews=previews, startup_notices=startup_notices)
     set_current(context)
 
     # Bootstrap's CSS is served from assets/ (vendored), never from a CDN: the app works offline.

@@ -46,8 +46,10 @@ def warm(settings: Settings) -> None:
     k_max = min(settings.k_max, len(catalog) - 1)
     engine.sweep(params, range(K_MIN, k_max + 1))
     engine.projection(params)
-    print(f"Model cache warm for {len(catalog):,} songs, K {K_MIN}–{k_max}, in {time.perf_counter() - started:.1f} s "
-          f"({settings.cache_dir}).")
+    print(
+        f"Model cache warm for {len(catalog):,} songs, K {K_MIN}–{k_max}, in {time.perf_counter() - started:.1f} s "
+        f"({settings.cache_dir})."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

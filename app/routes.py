@@ -6,12 +6,13 @@ import logging
 import os
 import re
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from app.context import current
 from core.errors import DatasetError
 from core.export import labelled_songs, to_csv_bytes
+from core.previews import AUDIO_TYPES
 from core.query import parse_query
 
 _FILENAME_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -54,6 +55,22 @@ def register_routes(server: Flask) -> None:
             demo=catalog.is_demo,
             fingerprint=catalog.fingerprint,
         )
+
+    @server.get("/previews/<path:song_id>")
+    def preview_file(song_id: str) -> Response:
+        """A song's local audio file, with HTTP Range support so the player can seek.
+
+        The URL names a song id, never a path: the file is looked up among the audio
+        files directly inside the previews folder (symlinks leading out are ignored)."""
+        context = current()
+        row = context.engine.catalog.row_of(song_id)
+        if row is None:
+            return _plain("No such song.", 404)
+        song = context.engine.catalog.songs.iloc[row]
+        path = context.previews.local_file(song_id, str(song["title"]), str(song["artist"]))
+        if path is None:
+            return _plain("No local preview for this song.", 404)
+        return send_file(path, mimetype=AUDIO_TYPES[path.suffix.lower()], conditional=True, max_age=3600)
 
     @server.get("/download/songs.csv")
     def download_songs() -> Response:

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Dash, Input, Output, State, dcc, html
+from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
 
-from app.context import AppContext
-from components.ui import K_CONTROL_ID, k_control, notices
+from app.context import AppContext, current
+from components.ui import K_CONTROL_ID, audio_player, k_control, notices
 from core.query import GLOBAL_PARAMS
 
 PAGE_QUERY = {"type": "page-query", "page": ALL}
 NAV_LINK = {"type": "nav-link", "path": ALL}
 CALLBACK_ERROR_ID = "callback-error"
+PREVIEW_SLOT = {"type": "preview-slot", "song": MATCH, "where": MATCH}
 
 
 def shell_layout(context: AppContext) -> html.Div:
@@ -64,7 +65,7 @@ def shell_layout(context: AppContext) -> html.Div:
             dbc.Container(
                 [
                     notices(context.startup_notices, "startup-notices"),
-            dbc.Alert(id=CALLBACK_ERROR_ID, is_open=False, color="danger", dismissable=True, className="py-2"),
+                    dbc.Alert(id=CALLBACK_ERROR_ID, is_open=False, color="danger", dismissable=True, className="py-2"),
                     dcc.Loading(
                         dash.page_container,
                         target_components={"_pages_content": "children"},
@@ -80,6 +81,18 @@ def shell_layout(context: AppContext) -> html.Div:
 
 
 def register_shell_callbacks(app: Dash) -> None:
+    @app.callback(Output(PREVIEW_SLOT, "children"), Output(PREVIEW_SLOT, "className"), Input(PREVIEW_SLOT, "id"))
+    def fill_preview_slot(slot: dict[str, str]) -> tuple[html.Div, str]:
+        """Each placeholder asks once, on its own request, so a slow or offline service never
+        holds up the page; the player appears when its URL is known."""
+        catalog = current().engine.catalog
+        row = catalog.row_of(slot["song"])
+        if row is None:
+            return audio_player(None, ""), "preview-slot"
+        song = catalog.songs.iloc[row]
+        preview = current().previews.look_up(str(song["title"]), str(song["artist"]))
+        return audio_player(preview, str(song["title"])), "preview-slot"
+
     app.clientside_callback(
         """
         function(queries, currentK) {

@@ -9,7 +9,7 @@ from dash import dcc, html
 
 from components.colors import cluster_color
 from components.figures import profile_bars
-from components.ui import audio_player
+from components.ui import song_player
 from core.clustering import ClusterProfile
 from core.engine import SongView
 
@@ -26,10 +26,10 @@ def cluster_card(
                     html.Div(
                         [
                             html.Span(s.title, className="fw-semibold"),
-                            html.Span(f" — {s.artist}", className="text-muted"),
+                            html.Span(f" — {s.artist or 'Unknown artist'}", className="text-muted"),
                         ]
                     ),
-                    audio_player(s.preview_url, s.title),
+                    song_player(s, f"card-{profile.cluster}"),
                 ],
                 className="mb-2 representative",
             )

@@ -8,7 +8,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from components.colors import cluster_color
-from components.ui import audio_player
+from components.ui import song_player
 from core.engine import SongView
 from core.features import FEATURE_UNITS, feature_label
 
@@ -45,7 +45,7 @@ def neighbour_row(page: str, song: SongView, distance: float, closest: Sequence[
                         n_clicks=0,
                         className="btn btn-link p-0 text-start neighbour-link",
                     ),
-                    html.Span(f" — {song.artist}", className="text-muted"),
+                    html.Span(f" — {song.artist or 'Unknown artist'}", className="text-muted"),
                 ]
             ),
             html.Div(
@@ -57,7 +57,7 @@ def neighbour_row(page: str, song: SongView, distance: float, closest: Sequence[
                     ),
                 ]
             ),
-            audio_player(song.preview_url, song.title),
+            song_player(song, f"{page}-neighbour"),
         ],
         className="list-group-item neighbour",
     )
@@ -75,7 +75,7 @@ def song_panel(
     """
     header = [
         html.H5(song.title, className="mb-0 song-title"),
-        html.Div(song.artist, className="text-muted song-artist"),
+        html.Div(song.artist or "Unknown artist", className="text-muted song-artist"),
         html.Div([cluster_badge(song.cluster), html.Span(f" {song.description}", className="small")], className="my-2"),
     ]
     if song.genre:
@@ -96,7 +96,7 @@ def song_panel(
     return html.Div(
         [
             *header,
-            audio_player(song.preview_url, song.title),
+            song_player(song, f"{page}-panel"),
             html.Details([html.Summary("Audio features"), features], className="my-2"),
             html.H6(f"{len(neighbours)} nearest songs", className="mt-3"),
             html.Ul([neighbour_row(page, *n) for n in neighbours], className="list-group neighbours"),

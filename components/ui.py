@@ -6,7 +6,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from core.config import K_MIN
-from core.previews import preview_source
+from core.engine import SongView
+from core.previews import Preview
 
 K_CONTROL_ID = "k-control"
 
@@ -48,14 +49,30 @@ def notices(messages: list[str], element_id: str) -> html.Div:
     )
 
 
-def audio_player(url: str | None, label: str) -> html.Div:
-    """An HTML5 player for an allow-listed preview URL, or a plain "No preview available"."""
-    if not url:
+def preview_slot_id(song_id: str, where: str) -> dict[str, str]:
+    """Pattern-matching id of a placeholder that the app fills once a lookup answers."""
+    return {"type": "preview-slot", "song": song_id, "where": where}
+
+
+def audio_player(preview: Preview | None, label: str, pending_slot: dict[str, str] | None = None) -> html.Div:
+    """An HTML5 player for an allow-listed preview; while an online lookup is pending, a
+    placeholder with ``pending_slot`` as its id; else a plain "No preview available"."""
+    if preview is None and pending_slot is not None:
+        return html.Div("Looking for a preview…", id=pending_slot, className="text-muted small preview-pending")
+    if preview is None:
         return html.Div("No preview available", className="text-muted small no-preview")
     return html.Div(
         [
-            html.Audio(src=url, controls=True, preload="none", className="preview-audio", title=f"Preview of {label}"),
-            html.Div(f"Preview: {preview_source(url)}", className="text-muted small preview-source"),
+            html.Audio(
+                src=preview.url, controls=True, preload="none", className="preview-audio", title=f"Preview of {label}"
+            ),
+            html.Div(f"Preview: {preview.source}", className="text-muted small preview-source"),
         ],
         className="preview",
     )
+
+
+def song_player(song: SongView, where: str) -> html.Div:
+    """The player (or placeholder) for a song shown in the part of a page named ``where``."""
+    slot = preview_slot_id(song.id, where) if song.preview_pending else None
+    return audio_player(song.preview, song.title, slot)

@@ -8,6 +8,10 @@
 | AUDIOSPACE_DEFAULT_K | 5 | K when the URL names none |
 | AUDIOSPACE_K_MAX | 12 | largest K offered and swept (smallest is 2) |
 | AUDIOSPACE_SEED | 42 | seed for every random step, so results repeat |
+| AUDIOSPACE_PREVIEWS_DIR | data/previews | local audio previews: ``<song id>.mp3`` or ``<artist> - <title>.mp3`` |
+| AUDIOSPACE_PREVIEWS_ONLINE | 1 | 0 turns off iTunes and Deezer lookups |
+| AUDIOSPACE_ITUNES_URL | https://itunes.apple.com/search | iTunes Search API base URL |
+| AUDIOSPACE_DEEZER_URL | https://api.deezer.com/search | Deezer search API base URL |
 | AUDIOSPACE_DATA_URL | the original app's public copy | where `make data` downloads the reference dataset |
 | AUDIOSPACE_DATA_SHA256 | its sha256 | checksum the download must match (empty: no check) |
 
@@ -23,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.download import REFERENCE_SHA256, REFERENCE_URL
+from core.previews import PreviewSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 K_MIN = 2
@@ -52,6 +57,17 @@ def _number(env: Mapping[str, str], name: str, default: float, cast: type, minim
     return value
 
 
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}={raw!r} must be 1 or 0")
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the data and the cache live, and the knobs every worker must agree on."""
@@ -64,6 +80,15 @@ class Settings:
     seed: int = 42
     data_url: str = REFERENCE_URL
     data_sha256: str = REFERENCE_SHA256
+    previews_dir: Path | None = None
+    previews_online: bool = True
+    itunes_url: str = PreviewSettings.itunes_url
+    deezer_url: str = PreviewSettings.deezer_url
+
+    def preview_settings(self) -> PreviewSettings:
+        folder = self.previews_dir or self.data_path.parent / "previews"
+        return PreviewSettings(folder=folder, online=self.previews_online, itunes_url=self.itunes_url,
+                               deezer_url=self.deezer_url)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -80,4 +105,8 @@ class Settings:
             seed=int(_number(env, "AUDIOSPACE_SEED", 42, int, 0)),
             data_url=env.get("AUDIOSPACE_DATA_URL") or REFERENCE_URL,
             data_sha256=env.get("AUDIOSPACE_DATA_SHA256", REFERENCE_SHA256),
+            previews_dir=_path(env, "AUDIOSPACE_PREVIEWS_DIR", "data/previews"),
+            previews_online=_flag(env, "AUDIOSPACE_PREVIEWS_ONLINE", True),
+            itunes_url=env.get("AUDIOSPACE_ITUNES_URL") or PreviewSettings.itunes_url,
+            deezer_url=env.get("AUDIOSPACE_DEEZER_URL") or PreviewSettings.deezer_url,
         )

@@ -21,7 +21,7 @@ from core.clustering import SCALERS, Clustering, check_k, cluster_kmeans, scale
 from core.config import K_MIN
 from core.errors import DatasetError
 from core.neighbours import Neighbour, nearest_neighbours
-from core.previews import safe_preview_url
+from core.previews import Preview, preview_source, safe_preview_url
 from core.projection import Projection, pca_projection
 from core.search import SearchHit, SearchIndex
 
@@ -71,9 +71,13 @@ class Engine:
 
     # -- parameters -----------------------------------------------------------------
     def params(self, k: int, features: Sequence[str] | None = None, scaler: str = "standard") -> ClusterParams:
-        """Validated parameters; raises DatasetError naming what is wrong."""
-        chosen = tuple(f for f in self.catalog.features if f in set(features or self.catalog.features))
-        unknown = sorted(set(features or ()) - set(self.catalog.features))
+        """Validated parameters; raises DatasetError naming what is wrong.
+
+        ``features=None`` means every feature of the catalog; an empty selection is an error.
+        """
+        wanted = set(self.catalog.features if features is None else features)
+        chosen = tuple(f for f in self.catalog.features if f in wanted)
+        unknown = sorted(wanted - set(self.catalog.features))
         if unknown:
             raise DatasetError(
                 f"Unknown feature(s) {', '.join(unknown)}: this dataset has {', '.join(self.catalog.features)}."
@@ -163,7 +167,10 @@ class Engine:
 
 @dataclass(frozen=True)
 class SongView:
-    """What a page shows of one song: text, cluster, raw feature values, a safe preview."""
+    """What a page shows of one song: text, cluster, raw feature values, a safe preview.
+
+    ``artist`` may be empty (the file had none); pages say "Unknown artist".
+    """
 
     id: str
     title: str
@@ -171,8 +178,16 @@ class SongView:
     cluster: int
     description: str
     features: dict[str, float]
-    preview_url: str | None
+    #: A playable preview known without the network (the dataset's URL), or found later.
+    preview: Preview | None
     genre: str | None = None
+    #: True while an online lookup may still find a preview (the page shows a placeholder).
+    preview_pending: bool = False
+
+
+def _dataset_preview(url: object) -> Preview | None:
+    safe = safe_preview_url(url)
+    return Preview(safe, preview_source(safe)) if safe else None
 
 
 def song_view(catalog: Catalog, clustering: Clustering, row: int) -> SongView:
@@ -182,10 +197,10 @@ def song_view(catalog: Catalog, clustering: Clustering, row: int) -> SongView:
     return SongView(
         id=str(song["id"]),
         title=str(song["title"]),
-        artist=str(song["artist"]) or "Unknown artist",
+        artist=str(song["artist"]),
         cluster=cluster,
         description=clustering.profiles[cluster].description,
         features={f: float(song[f]) for f in clustering.features},
-        preview_url=safe_preview_url(song.get("preview_url")),
+        preview=_dataset_preview(song.get("preview_url")),
         genre=str(song["genre"]) if "genre" in song.index and song["genre"] else None,
     )

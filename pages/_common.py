@@ -9,6 +9,7 @@ re-renders the body when the shell's K control moves, without a page reload.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -88,7 +89,15 @@ def follow_k(page: str, body: Body) -> None:
 
 
 def song_views(context: AppContext, clustering: Any, rows: Any) -> list[SongView]:
-    return [song_view(context.engine.catalog, clustering, int(row)) for row in rows]
+    """SongViews of catalog rows, each with its preview if known now, or marked pending."""
+    views = []
+    for row in rows:
+        view = song_view(context.engine.catalog, clustering, int(row))
+        if view.preview is None:
+            preview, pending = context.previews.resolve_now(view.id, view.title, view.artist)
+            view = replace(view, preview=preview, preview_pending=pending)
+        views.append(view)
+    return views
 
 
 def neighbour_views(

@@ -20,10 +20,9 @@ from app.context import AppContext, current
 from components.figures import feature_scatter_figure, highlight_trace, projection_figure
 from components.song_panel import song_panel
 from components.ui import K_CONTROL_ID
-from core.engine import song_view
 from core.features import feature_title
 from core.query import ViewQuery
-from pages._common import href, neighbour_views, page_frame, page_query_id, stored_query
+from pages._common import href, neighbour_views, page_frame, page_query_id, song_views, stored_query
 
 dash.register_page(__name__, path="/explorer", name="3D explorer", order=1, title="3D explorer · Audio Space Explorer")
 PAGE = "explorer"
@@ -76,7 +75,7 @@ def _selection(context: AppContext, query: ViewQuery):
         "titles": songs["title"].tolist(),
         "artists": songs["artist"].tolist(),
     }
-    panel = song_panel(PAGE, song_view(catalog, clustering, rows[0]), neighbours)
+    panel = song_panel(PAGE, song_views(context, clustering, rows[:1])[0], neighbours)
     return panel, highlight
 
 

@@ -12,7 +12,7 @@ from components.song_panel import cluster_badge, pick_song_id, song_panel
 from components.ui import K_CONTROL_ID
 from core.engine import song_view
 from core.query import ViewQuery
-from pages._common import href, neighbour_views, page_frame, page_query_id, stored_query
+from pages._common import href, neighbour_views, page_frame, page_query_id, song_views, stored_query
 
 dash.register_page(__name__, path="/search", name="Song search", order=3, title="Search · Audio Space Explorer")
 PAGE = "search"
@@ -61,7 +61,7 @@ def _panel(context: AppContext, query: ViewQuery):
     row = context.engine.catalog.row_of(query.song)
     return song_panel(
         PAGE,
-        song_view(context.engine.catalog, clustering, row),
+        song_views(context, clustering, [row])[0],
         neighbour_views(context, params, clustering, query.song),
         explorer_href=href("/explorer", k=query.k, song=query.song),
     )
