@@ -78,7 +78,13 @@ def _free_port() -> int:
 
 def start_server(csv: Path, cache: Path) -> tuple[subprocess.Popen, str]:
     port = _free_port()
-    env = {**os.environ, "AUDIOSPACE_DATA": str(csv), "AUDIOSPACE_CACHE_DIR": str(cache)}
+    # Online preview lookups off: the benchmark measures the app, not Apple's or Deezer's servers.
+    env = {
+        **os.environ,
+        "AUDIOSPACE_DATA": str(csv),
+        "AUDIOSPACE_CACHE_DIR": str(cache),
+        "AUDIOSPACE_PREVIEWS_ONLINE": "0",
+    }
     gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
         [

@@ -81,7 +81,9 @@ class Settings:
     data_url: str = REFERENCE_URL
     data_sha256: str = REFERENCE_SHA256
     previews_dir: Path | None = None
-    previews_online: bool = True
+    #: Constructed directly (tests, embedding) nothing reaches the internet unless asked;
+    #: ``from_env`` turns lookups on unless AUDIOSPACE_PREVIEWS_ONLINE=0.
+    previews_online: bool = False
     itunes_url: str = PreviewSettings.itunes_url
     deezer_url: str = PreviewSettings.deezer_url
 

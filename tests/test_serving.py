@@ -35,8 +35,19 @@ def _songs_csv(path: Path, n: int = 400, seed: int = 3) -> Path:
     rng = np.random.default_rng(seed)
     centres = rng.uniform(0.1, 0.9, size=(4, 8))
     values = centres[rng.integers(0, 4, n)] + rng.normal(0, 0.04, size=(n, 8))
-    frame = pd.DataFrame(values, columns=["acousticness", "danceability", "energy", "instrumentalness",
-                                          "liveness", "speechiness", "valence", "mode"])
+    frame = pd.DataFrame(
+        values,
+        columns=[
+            "acousticness",
+            "danceability",
+            "energy",
+            "instrumentalness",
+            "liveness",
+            "speechiness",
+            "valence",
+            "mode",
+        ],
+    )
     frame["tempo"] = rng.uniform(70, 180, n)
     frame["song_title"] = [f"Song {i}" for i in range(n)]
     frame["artist"] = [f"Artist {i % 37}" for i in range(n)]
@@ -50,11 +61,32 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
     folder = tmp_path_factory.mktemp("served")
     csv, cache = _songs_csv(folder / "songs.csv"), folder / "cache"
     port = _free_port()
-    env = {**os.environ, "AUDIOSPACE_DATA": str(csv), "AUDIOSPACE_CACHE_DIR": str(cache)}
+    env = {
+        **os.environ,
+        "AUDIOSPACE_DATA": str(csv),
+        "AUDIOSPACE_CACHE_DIR": str(cache),
+        "AUDIOSPACE_PREVIEWS_ONLINE": "0",
+    }
     process = subprocess.Popen(
-        [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", "2", "--worker-class", "gthread",
-         "--threads", "2", "--timeout", "120", "app.wsgi:server"],
-        env=env, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(GUNICORN),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "2",
+            "--timeout",
+            "120",
+            "app.wsgi:server",
+        ],
+        env=env,
+        cwd=folder,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -109,8 +141,10 @@ def test_a_k_fitted_by_one_worker_is_served_cached_by_the_other(served: tuple[st
     assert engine.cache.times_computed(key) == 1, "the second worker refitted instead of reading the cache"
 
 
-@pytest.mark.parametrize("path", ["/explorer?k=abc", "/?k=-3", "/heatmap?k=999", "/search?song=nope&q=%00",
-                                  "/clusters?cluster=99", "/no/such/page"])
+@pytest.mark.parametrize(
+    "path",
+    ["/explorer?k=abc", "/?k=-3", "/heatmap?k=999", "/search?song=nope&q=%00", "/clusters?cluster=99", "/no/such/page"],
+)
 def test_bad_urls_get_a_page_not_a_server_error(served: tuple[str, Path, Path], path: str) -> None:
     base, _, _ = served
     assert requests.get(base + path, timeout=30).status_code == 200
@@ -127,10 +161,14 @@ def test_a_garbage_callback_request_does_not_take_a_worker_down(served: tuple[st
     """Malformed callback posts get a plain 400 (no traceback page); both workers live on."""
     base, _, _ = served
     before = _worker_pids(base)
-    for body in (b"{not json", b'{"output": "explorer-graph.figure", "inputs": [], "changedPropIds": []}',
-                 b'{"output": "k-control.value", "outputs": {"id": "k-control", "property": "value"}}'):
-        response = requests.post(base + "/_dash-update-component", data=body,
-                                 headers={"Content-Type": "application/json"}, timeout=30)
+    for body in (
+        b"{not json",
+        b'{"output": "explorer-graph.figure", "inputs": [], "changedPropIds": []}',
+        b'{"output": "k-control.value", "outputs": {"id": "k-control", "property": "value"}}',
+    ):
+        response = requests.post(
+            base + "/_dash-update-component", data=body, headers={"Content-Type": "application/json"}, timeout=30
+        )
         assert response.status_code == 400
         assert "Traceback" not in response.text
     assert _worker_pids(base) == before
