@@ -61,7 +61,7 @@ class ModelCache:
         self._reopen_if_gone()
         try:
             return self._values.get(key)
-        except _CACHE_ERRORS as exc:
+        except Exception as exc:  # unpickling garbage raises nearly anything (TypeError, ImportError, ...)
             log.warning("cache entry %s unreadable (%s); recomputing", key, exc)
             self._discard(key)
             return None

@@ -46,6 +46,7 @@ MIN_NUMERIC_SHARE = 0.5
 _DELIMITERS = (",", ";", "\t", "|")
 _SPOTIFY_ID = re.compile(r"(?:spotify:track:|open\.spotify\.com/track/)([A-Za-z0-9]+)")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_DECIMAL_COMMA = r"^([+-]?\d*),(\d+)$"
 
 
 @dataclass
@@ -174,6 +175,9 @@ def _parse(data: bytes, report: LoadReport) -> pd.DataFrame:
                 keep_default_na=False,
                 on_bad_lines="warn",
                 engine="c",
+                # Never take the first column as the index when rows have one field more
+                # than the header (a trailing delimiter): that would shift every column.
+                index_col=False,
             )
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -181,6 +185,8 @@ def _parse(data: bytes, report: LoadReport) -> pd.DataFrame:
     bad_lines = sum(str(w.message).count("Skipping line") for w in caught)
     if bad_lines:
         report.dropped["with the wrong number of fields"] = bad_lines
+    if any("does not match length of data" in str(w.message) for w in caught):
+        report.notes.append("Ignored the fields some rows have beyond the last column of the header.")
     return frame
 
 
@@ -227,7 +233,11 @@ def _numeric_features(frame: pd.DataFrame, roles: dict[str, str], report: LoadRe
     for feature in DEFAULT_FEATURES:
         if feature not in roles:
             continue
-        values = pd.to_numeric(frame[roles[feature]].str.strip(), errors="coerce").astype("float64")
+        text = frame[roles[feature]].str.strip()
+        if report.delimiter != ",":
+            # Files separated by ; (spreadsheet exports in many locales) write 0,5 for 0.5.
+            text = text.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
+        values = pd.to_numeric(text, errors="coerce").astype("float64")
         values = values.where(np.isfinite(values))
         share = values.notna().mean() if len(values) else 0.0
         if share < MIN_NUMERIC_SHARE:
@@ -267,6 +277,9 @@ def _build_catalog(data: bytes, report: LoadReport) -> Catalog:
     frame = _parse(data, report)
     report.rows_read = len(frame) + report.dropped_rows
     roles = _map_columns(frame, report)
+    if frame.empty:
+        why = "; ".join(f"{n:,} {reason}" for reason, n in report.dropped.items())
+        raise DatasetError(f"{report.source} has no usable rows ({why or 'no data rows below the header'}).")
     features = _numeric_features(frame, roles, report)
     songs = pd.DataFrame({"title": _clean_text(frame[roles["title"]])}, index=frame.index)
     songs["artist"] = _clean_text(frame[roles["artist"]]) if "artist" in roles else ""
@@ -276,7 +289,7 @@ def _build_catalog(data: bytes, report: LoadReport) -> Catalog:
     songs = pd.concat([songs, features], axis=1)
 
     keep = _drop(report, features.isna().any(axis=1), "with a missing or non-numeric feature value")
-    keep &= _drop(report, songs["title"].eq(""), "without a title")
+    keep &= _drop(report, songs["title"].eq("") & keep, "without a title")
     songs = songs[keep]
 
     own_ids = _bare_id(_clean_text(frame.loc[songs.index, roles["id"]])) if "id" in roles else None

@@ -48,7 +48,7 @@ def run_cluster(args: argparse.Namespace, settings: Settings) -> dict:
     catalog = load_catalog(args.csv)
     engine = Engine(catalog, ModelCache(args.cache_dir or settings.cache_dir, settings.lock_expire_s), settings.seed)
     features = [f.strip() for f in args.features.split(",")] if args.features else None
-    params = engine.params(args.k or settings.default_k, features, args.scaler)
+    params = engine.params(settings.default_k if args.k is None else args.k, features, args.scaler)
     clustering = engine.clustering(params)
     if args.output:
         frame = labelled_songs(catalog, clustering, engine.projection(params))

@@ -68,17 +68,21 @@ class SearchIndex:
             return hits
         seen = set(prefix_rows.tolist())
         word_hits: list[SearchHit] = []
-        other_hits: list[SearchHit] = []
+        # Rows matched only inside a word so far, in catalog order; a later match at the
+        # start of a word in the same row ("Glove Love" for "love") moves it up to rank 1.
+        inside_rows: dict[int, None] = {}
         for match in re.finditer(re.escape(key), self._text):
             row = int(np.searchsorted(self._line_starts, match.start(), side="right") - 1)
             if row in seen:
                 continue
-            seen.add(row)
             before = self._text[match.start() - 1] if match.start() else _LINE_END
             if before.isalnum():
-                other_hits.append(SearchHit(row, 2))
+                inside_rows.setdefault(row, None)
             else:
+                seen.add(row)
+                inside_rows.pop(row, None)
                 word_hits.append(SearchHit(row, 1))
-            if len(word_hits) >= limit or len(word_hits) + len(other_hits) >= SCAN_CAP * limit:
+            if len(word_hits) >= limit or len(word_hits) + len(inside_rows) >= SCAN_CAP * limit:
                 break
+        other_hits = [SearchHit(row, 2) for row in inside_rows]
         return (hits + word_hits + other_hits)[:limit]

@@ -1,0 +1,359 @@
+"""Loading CSVs into a Catalog: formats, column aliases, encodings, cleaning, ids, fingerprints, errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.catalog import load_catalog
+from core.errors import DatasetError
+from core.features import DEFAULT_FEATURES
+
+WriteCsv = Callable[[str, bytes | str], Path]
+
+SMALL = "title,artist,energy,tempo\nOne,Ann,0.1,100\nTwo,Bob,0.5,120\nThree,Cy,0.9,140\n"
+
+
+def test_path_and_bytes_give_the_same_catalog(write_csv: WriteCsv) -> None:
+    """An upload (bytes) and a file on disk holding the same CSV give the same songs and fingerprint."""
+    from_path = load_catalog(write_csv("songs.csv", SMALL))
+    from_bytes = load_catalog(SMALL.encode())
+    pd.testing.assert_frame_equal(from_path.songs, from_bytes.songs)
+    assert from_path.fingerprint == from_bytes.fingerprint
+    assert from_path.report.source == "songs.csv"
+    assert from_bytes.report.source == "the uploaded file"
+    assert load_catalog(SMALL.encode(), name="mine.csv").report.source == "mine.csv"
+
+
+def test_songs_table_has_documented_columns(write_csv: WriteCsv) -> None:
+    """id/title/artist text columns and float feature columns in raw units, positions 0..n-1."""
+    catalog = load_catalog(write_csv("songs.csv", SMALL))
+    assert list(catalog.songs.columns) == ["id", "title", "artist", "energy", "tempo"]
+    assert catalog.features == ("energy", "tempo")
+    assert catalog.songs["title"].tolist() == ["One", "Two", "Three"]
+    assert catalog.songs["tempo"].tolist() == [100.0, 120.0, 140.0]
+    assert catalog.songs["energy"].dtype == np.float64
+    assert list(catalog.songs.index) == [0, 1, 2]
+    assert catalog.feature_matrix().shape == (3, 2)
+    assert not catalog.has_genre
+    assert len(catalog) == 3
+
+
+def test_reference_format(write_csv: WriteCsv) -> None:
+    """The Kaggle reference layout (unnamed index column, song_title, extra columns) loads all ten
+    default features and ignores key, mode, time_signature and target."""
+    header = (
+        ",acousticness,danceability,duration_ms,energy,instrumentalness,key,liveness,loudness,mode,"
+        "speechiness,tempo,time_signature,valence,target,song_title,artist"
+    )
+    rows = [
+        "0,0.0102,0.833,204600,0.434,0.0219,2,0.165,-8.795,1,0.431,150.062,4,0.286,1,Mask Off,Future",
+        "1,0.199,0.743,326933,0.359,0.00611,1,0.137,-10.401,1,0.0794,160.083,4,0.588,1,Redbone,Childish Gambino",
+        "2,0.0344,0.838,185707,0.412,0.000234,2,0.159,-7.148,1,0.289,75.044,4,0.173,1,Xanny Family,Future",
+    ]
+    catalog = load_catalog(write_csv("spotify.csv", "\n".join([header, *rows]) + "\n"))
+    assert catalog.features == DEFAULT_FEATURES
+    assert catalog.songs.loc[1, "title"] == "Redbone"
+    assert catalog.songs.loc[1, "artist"] == "Childish Gambino"
+    assert catalog.songs.loc[0, "loudness"] == -8.795
+    assert catalog.report.mapped == {"title": "song_title"}
+    assert not {"key", "mode", "time_signature", "target"} & set(catalog.songs.columns)
+
+
+@pytest.mark.parametrize(
+    ("role", "header", "column"),
+    [
+        *[("title", h, "title") for h in ("song_title", "track_name", "name", "song", "title", "Track Name", "SONG")],
+        *[("artist", h, "artist") for h in ("artist", "artists", "track_artist", "artist_name")],
+        *[("genre", h, "genre") for h in ("genre", "genres", "playlist_genre", "track_genre")],
+        *[("preview", h, "preview_url") for h in ("preview_url", "preview")],
+        *[("id", h, "id") for h in ("id", "track_id", "track_uri")],
+    ],
+)
+def test_column_aliases(role: str, header: str, column: str) -> None:
+    """Every documented alias (any case, spaces for underscores) fills its column."""
+    other = "song_title" if role != "title" else "artist"
+    values = {"title": "Halo", "artist": "Beyoncé", "genre": "pop", "preview": "https://x.test/a.m4a"}
+    value = values.get(role, "4iV5W9uYEdYUVa79Axb7Rh")
+    csv = f"{header},{other},energy,tempo\n{value},Other,0.5,120\n"
+    catalog = load_catalog(csv.encode())
+    assert catalog.songs.loc[0, column] == value
+
+
+def test_first_alias_in_the_documented_order_wins() -> None:
+    """With both name and song_title present, song_title (listed first) is the title."""
+    catalog = load_catalog(b"name,song_title,energy,tempo\nAlbum name,Real title,0.5,120\n")
+    assert catalog.songs.loc[0, "title"] == "Real title"
+
+
+@pytest.mark.parametrize(
+    "cell",
+    ["spotify:track:4iV5W9uYEdYUVa79Axb7Rh", "https://open.spotify.com/track/4iV5W9uYEdYUVa79Axb7Rh?si=abc"],
+)
+def test_track_uri_becomes_bare_id(cell: str) -> None:
+    """spotify:track:ID and open.spotify.com links become the bare ID, which finds the song."""
+    csv = f"track_uri,track_name,energy,tempo\n{cell},Halo,0.5,120\nspotify:track:0aaaBBB,X,0.2,90\n"
+    catalog = load_catalog(csv.encode())
+    assert catalog.songs["id"].tolist() == ["4iV5W9uYEdYUVa79Axb7Rh", "0aaaBBB"]
+    assert catalog.row_of("4iV5W9uYEdYUVa79Axb7Rh") == 0
+    assert catalog.row_of("0aaaBBB") == 1
+    assert catalog.row_of("nope") is None
+
+
+def test_duration_in_seconds_becomes_ms() -> None:
+    """A 'duration' column in seconds is converted to duration_ms, and the report says so."""
+    catalog = load_catalog(b"title,duration,energy\nA,210.5,0.5\nB,180,0.4\n")
+    assert catalog.songs["duration_ms"].tolist() == [210_500.0, 180_000.0]
+    assert "duration_ms" in catalog.features
+    assert any("seconds" in line for line in catalog.report.lines())
+
+
+def test_duration_already_in_ms_is_kept() -> None:
+    """duration_ms, or 'duration' holding milliseconds, is taken as is."""
+    assert load_catalog(b"title,duration_ms,energy\nA,210500,0.5\n").songs.loc[0, "duration_ms"] == 210_500.0
+    assert load_catalog(b"title,duration,energy\nA,210500,0.5\n").songs.loc[0, "duration_ms"] == 210_500.0
+
+
+def test_only_default_features_that_exist_are_used() -> None:
+    """Features are the defaults present in the file (in the default order); the rest are reported missing."""
+    catalog = load_catalog(b"title,tempo,key,valence,popularity,energy\nA,120,5,0.3,80,0.5\nB,90,2,0.6,10,0.7\n")
+    assert catalog.features == ("energy", "tempo", "valence")
+    assert "key" not in catalog.songs.columns
+    assert set(catalog.report.missing_features) == set(DEFAULT_FEATURES) - {"energy", "tempo", "valence"}
+    assert any(line.startswith("Not in the file:") for line in catalog.report.lines())
+
+
+def test_mostly_text_feature_column_is_left_out_not_fatal() -> None:
+    """A feature column that is mostly not numbers is left out with a note; the others still serve."""
+    csv = "title,energy,tempo,valence\n" + "".join(f"S{i},0.{i},{100 + i},high\n" for i in range(1, 9))
+    catalog = load_catalog(csv.encode())
+    assert catalog.features == ("energy", "tempo")
+    assert len(catalog) == 8
+    assert any("Left out 'valence'" in line for line in catalog.report.lines())
+
+
+def test_bad_cells_are_coerced_rows_dropped_and_counted() -> None:
+    """Numbers with spaces are read; text, blanks and infinities drop their row; untitled rows drop;
+    each row counts once, under one reason, and the report says it in words."""
+    csv = (
+        "title,energy,tempo\n"
+        "Good one, 0.5 ,120\n"
+        "Text energy,loud,120\n"
+        "Blank tempo,0.4,\n"
+        "Infinite,inf,100\n"
+        ",0.3,99\n"
+        ",oops,99\n"
+        "Good two,0.6,121\n"
+    )
+    catalog = load_catalog(csv.encode())
+    assert catalog.songs["title"].tolist() == ["Good one", "Good two"]
+    assert catalog.songs.loc[0, "energy"] == 0.5
+    report = catalog.report
+    assert report.rows_read == 7
+    assert report.dropped == {"with a missing or non-numeric feature value": 4, "without a title": 1}
+    assert report.dropped_rows == 5
+    assert report.rows_read == report.rows_kept + report.dropped_rows
+    lines = report.lines()
+    assert lines[0] == "Read 7 rows from the uploaded file (UTF-8, comma-separated)."
+    assert "Dropped 5 rows: 4 with a missing or non-numeric feature value; 1 without a title." in lines
+    assert lines[-1] == "Kept 2 songs."
+
+
+def test_rows_with_too_many_fields_are_dropped_and_counted() -> None:
+    """A row with more fields than the header is skipped and counted, not misread."""
+    catalog = load_catalog(b"title,energy,tempo\nA,0.1,100\nB,0.2,110,extra,more\nC,0.3,120\n")
+    assert catalog.songs["title"].tolist() == ["A", "C"]
+    assert catalog.report.dropped == {"with the wrong number of fields": 1}
+    assert catalog.report.rows_read == 3
+
+
+def test_trailing_delimiter_does_not_shift_columns() -> None:
+    """Rows ending in an extra comma keep their values under the right headers."""
+    catalog = load_catalog(b"title,energy,tempo\nA,0.1,100,\nB,0.2,110,\n")
+    assert catalog.songs["title"].tolist() == ["A", "B"]
+    assert catalog.songs["energy"].tolist() == [0.1, 0.2]
+    assert catalog.songs["tempo"].tolist() == [100.0, 110.0]
+
+
+@pytest.mark.parametrize(("sep", "name"), [(";", "semicolon"), ("\t", "tab"), ("|", "pipe")])
+def test_other_delimiters(sep: str, name: str) -> None:
+    """Semicolon, tab and pipe separated files load; the report names the separator."""
+    csv = sep.join(["title", "energy", "tempo"]) + "\n" + sep.join(["A", "0.5", "120"]) + "\n"
+    catalog = load_catalog(csv.encode())
+    assert catalog.songs.loc[0, "tempo"] == 120.0
+    assert f"{name}-separated" in catalog.report.lines()[0]
+
+
+def test_semicolon_file_with_decimal_commas() -> None:
+    """A spreadsheet export in a comma-decimal locale (; separated, 0,5) reads its numbers."""
+    catalog = load_catalog(b"title;energy;loudness\nA;0,5;-5,25\nB;0,75;-7\n")
+    assert catalog.songs["energy"].tolist() == [0.5, 0.75]
+    assert catalog.songs["loudness"].tolist() == [-5.25, -7.0]
+
+
+def test_windows_1252_file_keeps_its_characters(write_csv: WriteCsv) -> None:
+    """A legacy 8-bit (Windows-1252) file loads with its accents and curly quotes, and says so."""
+    text = "title,artist,energy,tempo\nGATTÜSO Remix,Beyoncé,0.5,120\n\u201cQuoted\u201d,Mötley Crüe,0.4,100\n"
+    catalog = load_catalog(write_csv("legacy.csv", text.encode("cp1252")))
+    assert catalog.songs["title"].tolist() == ["GATTÜSO Remix", "\u201cQuoted\u201d"]
+    assert catalog.songs["artist"].tolist() == ["Beyoncé", "Mötley Crüe"]
+    assert catalog.report.encoding == "Windows-1252"
+
+
+def test_utf8_with_bom_maps_the_first_header() -> None:
+    """A UTF-8 byte-order mark does not hide the first column's name."""
+    catalog = load_catalog("\ufefftitle,energy,tempo\nNaïve,0.5,120\n".encode())
+    assert catalog.songs.loc[0, "title"] == "Naïve"
+    assert catalog.report.encoding == "UTF-8"
+
+
+def test_bytes_undefined_in_windows_1252_still_load() -> None:
+    """Bytes that are neither UTF-8 nor Windows-1252 fall back to Latin-1 instead of failing."""
+    catalog = load_catalog(b"title,energy,tempo\nA\x81B,0.5,120\n")
+    assert catalog.songs.loc[0, "title"] == "A\x81B"
+    assert catalog.report.encoding == "Latin-1"
+
+
+# -- ids and fingerprints ----------------------------------------------------------------
+
+
+def test_dataset_ids_are_used() -> None:
+    """Ids from the file are kept as they are."""
+    catalog = load_catalog(b"id,title,energy,tempo\nabc123,A,0.1,100\nxyz-9,B,0.2,90\n")
+    assert catalog.songs["id"].tolist() == ["abc123", "xyz-9"]
+
+
+def test_content_ids_are_stable_and_independent_of_position() -> None:
+    """Without usable ids, each song's id comes from its content: the same in every load, and the
+    same when rows are reordered or other songs are added."""
+    rows = ["A,Ann,0.1,100", "B,Bob,0.2,90", "C,Cy,0.3,80"]
+
+    def ids_of(lines: list[str]) -> dict[str, str]:
+        catalog = load_catalog(("title,artist,energy,tempo\n" + "\n".join(lines)).encode())
+        return dict(zip(catalog.songs["title"], catalog.songs["id"], strict=True))
+
+    ids = ids_of(rows)
+    assert ids_of(rows) == ids
+    shuffled = ids_of([rows[2], "D,Di,0.4,70", rows[0], rows[1]])
+    assert {title: shuffled[title] for title in ids} == ids
+    assert len(set(ids.values())) == 3
+    assert all(len(i) == 16 for i in ids.values())
+
+
+def test_unusable_ids_fall_back_to_content_ids() -> None:
+    """Ids that are empty or unfit for links (spaces, slashes) are replaced by content ids, with a note."""
+    catalog = load_catalog(b"id,title,energy,tempo\nhas space,A,0.1,100\n,B,0.2,90\n")
+    assert catalog.songs["id"].str.fullmatch(r"[0-9a-f]{16}").all()
+    assert any("derived ids from content" in line for line in catalog.report.lines())
+
+
+def test_repeated_songs_are_dropped_and_counted() -> None:
+    """A song repeated (same id) is kept once; the repeat is counted."""
+    catalog = load_catalog(b"id,title,energy,tempo\na1,A,0.1,100\nb2,B,0.2,90\na1,A again,0.3,80\n")
+    assert catalog.songs["id"].tolist() == ["a1", "b2"]
+    assert catalog.report.dropped == {"repeating an earlier song (same id)": 1}
+
+
+def test_fingerprint_same_data_same_value(write_csv: WriteCsv) -> None:
+    """The same songs give the same fingerprint, however the file is laid out (column order,
+    CRLF, quoting, number spelling) and whatever it is called."""
+    plain = load_catalog(write_csv("a.csv", SMALL))
+    relaid = (
+        '"tempo","artist","title","energy"\r\n100,"Ann","One",0.10\r\n120.0,"Bob","Two",0.5\r\n140,"Cy","Three",.9\r\n'
+    )
+    other = load_catalog(relaid.encode(), name="b.csv")
+    assert plain.fingerprint == other.fingerprint
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        SMALL.replace("0.5,120", "0.5,121"),  # one value
+        SMALL.replace("Two", "Deux"),  # one title
+        SMALL + "Four,Di,0.2,90\n",  # one more song
+    ],
+)
+def test_fingerprint_changes_with_the_data(changed: str) -> None:
+    """Any change to a value, a title or the set of songs changes the fingerprint."""
+    assert load_catalog(changed.encode()).fingerprint != load_catalog(SMALL.encode()).fingerprint
+
+
+# -- files that cannot serve -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(b"artist,energy,tempo\nAnn,0.1,100\n", "has no song title column", id="no-title"),
+        pytest.param(b"title,energy,key\nA,0.1,5\n", "1 usable audio feature column", id="one-feature"),
+        pytest.param(b"title,artist\nA,B\n", "0 usable audio feature column", id="no-features"),
+        pytest.param(b'{"songs": [{"title": "A", "energy": 0.1}]}', "has no song title column", id="json-not-csv"),
+        pytest.param(b"", "is empty", id="empty"),
+        pytest.param(b" \n\r\n\t ", "is empty", id="blank"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "holds binary data", id="binary"),
+        pytest.param(b"title,energy,tempo\n", "has no usable rows", id="header-only"),
+        pytest.param(
+            b"title,energy,tempo\n,0.1,100\n,0.2,90\n", "has no usable rows (2 without a title)", id="no-titles"
+        ),
+        pytest.param(
+            b"title,energy,tempo\nA,x,100\nB,0.2,\n",
+            "has no usable rows (2 with a missing or non-numeric feature value)",
+            id="no-full-rows",
+        ),
+        pytest.param(b'title,energy,tempo\n"A,0.1,100\n', "not a CSV file we can read", id="unclosed-quote"),
+    ],
+)
+def test_files_that_cannot_serve_raise_dataset_error(content: bytes, message: str) -> None:
+    """Each unusable file raises DatasetError with plain words naming the file and the problem."""
+    with pytest.raises(DatasetError) as raised:
+        load_catalog(content, name="mine.csv")
+    assert str(raised.value).startswith("mine.csv ")
+    assert message in str(raised.value)
+
+
+def test_feature_names_listed_when_too_few_features() -> None:
+    """The too-few-features message names the features that are needed."""
+    with pytest.raises(DatasetError, match=r"at least 2 of acousticness, danceability"):
+        load_catalog(b"title,energy\nA,0.1\n")
+
+
+def test_missing_path_and_directory_raise_dataset_error(tmp_path: Path) -> None:
+    """A path with no file, or a folder, is a DatasetError, not an OSError."""
+    with pytest.raises(DatasetError, match="There is no file at"):
+        load_catalog(tmp_path / "nope.csv")
+    with pytest.raises(DatasetError, match="cannot be read"):
+        load_catalog(tmp_path)
+
+
+# -- the real files beside the checkout ----------------------------------------------------
+
+
+def test_reference_dataset(shared_data: Path) -> None:
+    """spotify.csv: 2,014 rows, all ten features, titles from song_title; every row accounted for."""
+    catalog = load_catalog(shared_data / "spotify.csv")
+    report = catalog.report
+    assert report.rows_read == 2014
+    assert catalog.features == DEFAULT_FEATURES
+    assert report.rows_kept + report.dropped_rows == 2014
+    assert len(catalog) > 1900
+    assert catalog.songs["id"].is_unique
+    assert "Mask Off" in set(catalog.songs["title"])
+    assert load_catalog((shared_data / "spotify.csv").read_bytes()).fingerprint == catalog.fingerprint
+
+
+def test_windows_1252_tidytuesday_sample(shared_data: Path) -> None:
+    """The TidyTuesday sample (Windows-1252) loads with the right characters: "GATTÜSO" appears
+    in a title and no replacement marks anywhere; playlist_genre becomes the genre."""
+    catalog = load_catalog(shared_data / "spotify_songs_tidytuesday_sample.csv")
+    assert catalog.report.encoding == "Windows-1252"
+    assert catalog.songs["title"].str.contains("GATTÜSO").any()
+    for column in ("title", "artist", "genre"):
+        assert not catalog.songs[column].str.contains("\ufffd").any()
+    assert catalog.has_genre
+    assert set(catalog.songs["genre"]) == {"edm", "pop", "latin", "rap", "rock", "r&b"}
+    assert catalog.report.rows_read == 5130
+    assert catalog.report.rows_kept + catalog.report.dropped_rows == 5130

@@ -1,0 +1,109 @@
+"""The command line, run as people run it: ``python -m core cluster data.csv ...`` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import adjusted_rand_score
+
+from core.cli import main
+from tests.conftest import BLOB_FEATURES
+
+REQUIRED_KEYS = {"songs", "k", "features", "dropped_rows", "silhouette", "davies_bouldin", "sizes"}
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m core`` with args in cwd, with no AUDIOSPACE_* settings from outside."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith("AUDIOSPACE_")}
+    return subprocess.run(
+        [sys.executable, "-m", "core", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180
+    )
+
+
+def test_cluster_writes_labelled_songs_and_prints_json(tmp_path: Path, blobs_csv: tuple[Path, np.ndarray]) -> None:
+    """``cluster data.csv --k 5 -o labelled.csv --json`` writes every song with its cluster and
+    prints the summary as JSON; the clusters are the generated blobs."""
+    csv, truth = blobs_csv
+    data = tmp_path / "data.csv"
+    data.write_bytes(csv.read_bytes())
+    result = _run(["cluster", "data.csv", "--k", "5", "-o", "labelled.csv", "--json", "--cache-dir", "cache"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert set(summary) >= REQUIRED_KEYS
+    assert summary["songs"] == len(truth)
+    assert summary["k"] == 5
+    assert summary["features"] == sorted(BLOB_FEATURES)
+    assert summary["dropped_rows"] == 0
+    assert sum(summary["sizes"]) == len(truth)
+    assert 0.5 < summary["silhouette"] <= 1
+    assert summary["davies_bouldin"] > 0
+
+    labelled = pd.read_csv(tmp_path / "labelled.csv")
+    assert list(labelled.columns) == ["id", "title", "artist", "cluster", *sorted(BLOB_FEATURES), "pc1", "pc2", "pc3"]
+    assert len(labelled) == len(truth)
+    assert sorted(labelled["cluster"].unique()) == [0, 1, 2, 3, 4]
+    assert labelled["cluster"].value_counts().sort_index().tolist() == summary["sizes"]
+    assert labelled["title"].tolist() == pd.read_csv(data)["song_title"].tolist()
+    assert adjusted_rand_score(truth, labelled["cluster"]) > 0.95
+    assert (tmp_path / "cache").is_dir()
+
+
+def test_cluster_without_json_prints_the_report(tmp_path: Path, blobs_csv: tuple[Path, np.ndarray]) -> None:
+    """Without --json the loader's report and one line per cluster are printed in words."""
+    args = ["cluster", str(blobs_csv[0]), "--k", "3", "--features", "energy,tempo", "--cache-dir", "c"]
+    result = _run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Read 1,000 rows from blobs.csv" in result.stdout
+    assert "K=3" in result.stdout
+    assert result.stdout.count("  cluster ") == 3
+
+
+def test_unusable_file_exits_nonzero_with_a_plain_message(tmp_path: Path) -> None:
+    """A file that cannot serve: non-zero exit, the clear message on stderr, no traceback."""
+    (tmp_path / "bad.csv").write_text("artist,energy,tempo\nAnn,0.1,100\n")
+    result = _run(["cluster", "bad.csv", "--json", "--cache-dir", "cache"], tmp_path)
+    assert result.returncode != 0
+    assert result.stderr.startswith("error: bad.csv has no song title column")
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "args", "message"),
+    [
+        ("title,energy\nA,0.1\n", [], "error: bad.csv has 1 usable audio feature column"),
+        ("title,energy,tempo\nA,0.1,100\nB,0.2,90\n", ["--k", "2"], "error: K=2 cannot be used with 2 songs"),
+        ("title,energy,tempo\nA,0.1,100\nB,0.2,90\nC,0.5,80\n", ["--k", "0"], "error: K=0 cannot be used"),
+        (
+            "title,energy,tempo\nA,0.1,100\nB,0.2,90\nC,0.5,80\n",
+            ["--features", "energy,bpm"],
+            "error: Unknown feature(s) bpm",
+        ),
+    ],
+)
+def test_choices_that_cannot_serve_return_an_error_status(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, args: list[str], message: str
+) -> None:
+    """Too few features, K >= songs, K=0 (not silently the default) and unknown features: exit
+    status 2 and the message on stderr (main() called in this process to keep the suite quick)."""
+    (tmp_path / "bad.csv").write_text(content)
+    status = main(["cluster", str(tmp_path / "bad.csv"), *args, "--cache-dir", str(tmp_path / "cache")])
+    out, err = capsys.readouterr()
+    assert status == 2
+    assert err.startswith(message)
+    assert out == ""
+
+
+def test_missing_file_exits_nonzero_without_traceback(tmp_path: Path) -> None:
+    """A path with no file is reported in one line, not a traceback."""
+    result = _run(["cluster", "nowhere.csv", "--cache-dir", "cache"], tmp_path)
+    assert result.returncode != 0
+    assert "There is no file at nowhere.csv" in result.stderr
+    assert "Traceback" not in result.stderr
