@@ -45,6 +45,8 @@ class ModelCache:
             self._values = diskcache.Cache(str(self.directory / "values"), size_limit=SIZE_LIMIT)
             self._locks = diskcache.Cache(str(self.directory / "locks"), eviction_policy="none")
             len(self._values)
+        except sqlite3.OperationalError:
+            raise  # busy or unreachable, not corrupt: never wipe a cache that other workers are using
         except _CACHE_ERRORS as exc:
             log.warning("model cache at %s is unusable (%s); starting it afresh", self.directory, exc)
             shutil.rmtree(self.directory, ignore_errors=True)

@@ -49,6 +49,10 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DECIMAL_COMMA = r"^([+-]?\d*),(\d+)$"
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 @dataclass
 class LoadReport:
     """What the loader did, for people: counts, mappings and reasons."""
@@ -71,7 +75,7 @@ class LoadReport:
     def lines(self) -> list[str]:
         """The report as short plain sentences, in the order a reader needs them."""
         sep = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}[self.delimiter]
-        out = [f"Read {self.rows_read:,} rows from {self.source} ({self.encoding}, {sep}-separated)."]
+        out = [f"Read {_count(self.rows_read, 'row')} from {self.source} ({self.encoding}, {sep}-separated)."]
         if self.mapped:
             pairs = ", ".join(f"{role} ← {col}" for role, col in self.mapped.items())
             out.append(f"Columns used: {pairs}.")
@@ -80,9 +84,9 @@ class LoadReport:
             out.append(f"Not in the file: {', '.join(self.missing_features)}.")
         if self.dropped:
             why = "; ".join(f"{n:,} {reason}" for reason, n in self.dropped.items())
-            out.append(f"Dropped {self.dropped_rows:,} rows: {why}.")
+            out.append(f"Dropped {_count(self.dropped_rows, 'row')}: {why}.")
         out.extend(self.notes)
-        out.append(f"Kept {self.rows_kept:,} songs.")
+        out.append(f"Kept {_count(self.rows_kept, 'song')}.")
         return out
 
 
@@ -294,12 +298,15 @@ def _build_catalog(data: bytes, report: LoadReport) -> Catalog:
 
     own_ids = _bare_id(_clean_text(frame.loc[songs.index, roles["id"]])) if "id" in roles else None
     content_ids = _content_ids(songs, report.features)
-    if own_ids is not None and own_ids.str.match(_SAFE_ID).all():
-        ids = own_ids
-    else:
-        ids = content_ids
-        if own_ids is not None:
-            report.notes.append(f"Ids in '{roles['id']}' are empty or unusable in links; derived ids from content.")
+    ids = content_ids
+    if own_ids is not None:
+        usable = own_ids.str.match(_SAFE_ID).astype(bool)
+        ids = own_ids.where(usable, content_ids)
+        if not usable.all():
+            report.notes.append(
+                f"{_count(int((~usable).sum()), 'row')} had an empty id in '{roles['id']}', or one unusable in "
+                "links; their ids were derived from their content."
+            )
     songs.insert(0, "id", ids.astype(object))
     keep = _drop(report, songs["id"].duplicated(), "repeating an earlier song (same id)")
     songs = songs[keep].reset_index(drop=True)

@@ -245,10 +245,14 @@ def test_content_ids_are_stable_and_independent_of_position() -> None:
 
 
 def test_unusable_ids_fall_back_to_content_ids() -> None:
-    """Ids that are empty or unfit for links (spaces, slashes) are replaced by content ids, with a note."""
-    catalog = load_catalog(b"id,title,energy,tempo\nhas space,A,0.1,100\n,B,0.2,90\n")
-    assert catalog.songs["id"].str.fullmatch(r"[0-9a-f]{16}").all()
-    assert any("derived ids from content" in line for line in catalog.report.lines())
+    """Ids that are empty or unfit for links (spaces, slashes) are replaced by content ids, row by
+    row, with a note; the usable ids of the other rows are kept."""
+    catalog = load_catalog(b"id,title,energy,tempo\nhas space,A,0.1,100\n,B,0.2,90\ngood1,C,0.3,80\n")
+    ids = catalog.songs["id"].tolist()
+    assert ids[2] == "good1"
+    assert all(len(i) == 16 and set(i) <= set("0123456789abcdef") for i in ids[:2])
+    assert any("2 rows had an empty id" in line and "derived from their content" in line
+               for line in catalog.report.lines())
 
 
 def test_repeated_songs_are_dropped_and_counted() -> None:

@@ -89,7 +89,7 @@ def _check(data: bytes) -> Catalog | None:
     assert catalog.songs["id"].is_unique
     assert np.isfinite(catalog.feature_matrix()).all()
     assert catalog.report.rows_read == catalog.report.rows_kept + catalog.report.dropped_rows
-    assert catalog.report.lines()[-1] == f"Kept {len(catalog):,} songs."
+    assert catalog.report.lines()[-1] == f"Kept {len(catalog):,} song{'' if len(catalog) == 1 else 's'}."
     return catalog
 
 
