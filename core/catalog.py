@@ -31,6 +31,7 @@ import pandas as pd
 
 from core.errors import DatasetError
 from core.features import DEFAULT_FEATURES
+from core.previews import safe_preview_url
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "title": ("song_title", "track_name", "name", "song", "title"),
@@ -264,6 +265,18 @@ def _numeric_features(frame: pd.DataFrame, roles: dict[str, str], report: LoadRe
     return pd.DataFrame(columns, index=frame.index)
 
 
+def _playable_previews(urls: pd.Series, report: LoadReport) -> pd.Series:
+    """Preview URLs that may be played; others (javascript:, http:, unknown hosts) become empty."""
+    safe = urls.map(lambda url: safe_preview_url(url) or "")
+    dropped = int((urls.ne("") & safe.eq("")).sum())
+    if dropped:
+        report.notes.append(
+            f"Ignored {_count(dropped, 'preview URL')} that are not https links to Spotify, Apple Music or "
+            "Deezer: they are never played."
+        )
+    return safe
+
+
 def _drop(report: LoadReport, mask: pd.Series, reason: str) -> pd.Series:
     count = int(mask.sum())
     if count:
@@ -292,6 +305,8 @@ def _build_catalog(data: bytes, report: LoadReport) -> Catalog:
             songs[role] = _clean_text(frame[roles[role]])
     songs = pd.concat([songs, features], axis=1)
 
+    if "preview_url" in songs.columns:
+        songs["preview_url"] = _playable_previews(songs["preview_url"], report)
     keep = _drop(report, features.isna().any(axis=1), "with a missing or non-numeric feature value")
     keep &= _drop(report, songs["title"].eq("") & keep, "without a title")
     songs = songs[keep]

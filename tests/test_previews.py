@@ -214,3 +214,17 @@ def test_symlinks_leading_out_of_the_folder_are_ignored(tmp_path: Path) -> None:
     folder.mkdir()
     os.symlink(outside, folder / "abc123.mp3")
     assert _finder(tmp_path).local_file("abc123", "x", "y") is None
+
+
+def test_the_loader_drops_unplayable_preview_urls_with_a_note() -> None:
+    from core.catalog import load_catalog
+
+    catalog = load_catalog(
+        b"title,energy,tempo,preview_url\nA,0.1,100,javascript:alert(1)\nB,0.2,90,http://evil.example.com/x.mp3\n"
+        b"C,0.3,80,https://p.scdn.co/mp3-preview/ok\nD,0.4,70,\n"
+    )
+    assert catalog.songs["preview_url"].tolist() == ["", "", "https://p.scdn.co/mp3-preview/ok", ""]
+    assert (
+        "Ignored 2 preview URLs that are not https links to Spotify, Apple Music or Deezer: they are never played."
+        in (catalog.report.lines())
+    )
