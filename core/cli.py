@@ -1,6 +1,9 @@
 """Command line for people without the web UI.
 
     python -m core cluster data.csv --k 5 -o labelled.csv [--json]
+    python -m core cluster data.csv --algo dbscan --eps 1.2 --min-samples 10 --scaler robust \
+        --features energy,valence,tempo --json
+    python -m core cluster data.csv --algo hierarchical --linkage average --k 6
 
 Exit status 0 on success, 2 when the file or a choice cannot serve (message on stderr,
 no traceback).
@@ -16,11 +19,13 @@ from pathlib import Path
 
 from core.cache import ModelCache
 from core.catalog import load_catalog
-from core.clustering import SCALERS
+from core.clustering import ALGORITHMS, SCALERS
 from core.config import ConfigError, Settings
 from core.engine import Engine
 from core.errors import DatasetError
 from core.export import labelled_songs, to_csv_bytes
+from core.hierarchical import LINKAGES
+from core.summaries import cluster_summaries
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,9 +33,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     cluster = commands.add_parser("cluster", help="cluster a CSV and report or write the labelled songs")
     cluster.add_argument("csv", type=Path, help="a Spotify-feature CSV")
-    cluster.add_argument("--k", type=int, default=None, help="number of clusters (default: AUDIOSPACE_DEFAULT_K)")
+    cluster.add_argument(
+        "--k", type=int, default=None, help="number of clusters (default: AUDIOSPACE_DEFAULT_K; DBSCAN ignores it)"
+    )
     cluster.add_argument("--features", default=None, help="comma-separated features (default: all the file has)")
     cluster.add_argument("--scaler", choices=sorted(SCALERS), default="standard")
+    cluster.add_argument("--algo", choices=ALGORITHMS, default="kmeans", help="clustering algorithm (default: kmeans)")
+    cluster.add_argument(
+        "--eps", type=float, default=None, help="DBSCAN radius in scaled units (default: the k-distance knee)"
+    )
+    cluster.add_argument(
+        "--min-samples", type=int, default=None, help="DBSCAN songs in a dense neighbourhood (default: 2 × features)"
+    )
+    cluster.add_argument("--linkage", choices=LINKAGES, default="ward", help="hierarchical linkage (default: ward)")
     cluster.add_argument("-o", "--output", type=Path, help="write the labelled songs as CSV here")
     cluster.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     cluster.add_argument(
@@ -48,17 +63,24 @@ def run_cluster(args: argparse.Namespace, settings: Settings) -> dict:
     catalog = load_catalog(args.csv)
     engine = Engine(catalog, ModelCache(args.cache_dir or settings.cache_dir, settings.lock_expire_s), settings.seed)
     features = [f.strip() for f in args.features.split(",")] if args.features else None
-    params = engine.params(settings.default_k if args.k is None else args.k, features, args.scaler)
+    k = settings.default_k if args.k is None else args.k
+    params = engine.params(k, features, args.scaler, args.algo, args.eps, args.min_samples, args.linkage)
     clustering = engine.clustering(params)
     if args.output:
         frame = labelled_songs(catalog, clustering, engine.projection(params))
         args.output.write_bytes(to_csv_bytes(frame))
-    return {
+    summary = {
         "songs": len(catalog),
-        "k": params.k,
+        "k": clustering.k,
         "features": list(params.features),
         "scaler": params.scaler,
+        "algorithm": params.algorithm,
+        "eps": params.eps if params.algorithm == "dbscan" else None,
+        "min_samples": params.min_samples if params.algorithm == "dbscan" else None,
+        "linkage": params.linkage if params.algorithm == "hierarchical" else None,
         "method": clustering.method,
+        "noise": clustering.noise,
+        "metrics_note": clustering.metrics_note,
         "dropped_rows": catalog.report.dropped_rows,
         "silhouette": _finite(clustering.silhouette),
         "silhouette_sample": clustering.silhouette_sample,
@@ -67,8 +89,15 @@ def run_cluster(args: argparse.Namespace, settings: Settings) -> dict:
         "inertia": _finite(clustering.inertia),
         "sizes": clustering.sizes,
         "descriptions": [p.description for p in clustering.profiles],
+        "summaries": cluster_summaries(catalog, clustering),
         "report": catalog.report.lines(),
     }
+    genres = engine.genre_check(params)
+    if genres is not None:
+        summary["genre_ari"] = _finite(genres.ari)
+        summary["genre_nmi"] = _finite(genres.nmi)
+        summary["genre_note"] = genres.note
+    return summary
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,8 +118,16 @@ def main(argv: list[str] | None = None) -> int:
             f"K={summary['k']} ({summary['method']}): silhouette {summary['silhouette']}, "
             f"Davies-Bouldin {summary['davies_bouldin']}"
         )
+        if summary["metrics_note"]:
+            print(summary["metrics_note"])
         for cluster, (size, words) in enumerate(zip(summary["sizes"], summary["descriptions"], strict=True)):
             print(f"  cluster {cluster}: {size:,} songs — {words}")
+        if summary["noise"]:
+            print(f"  noise: {summary['noise']:,} songs in no cluster")
+        if "genre_ari" in summary:
+            print(
+                f"Against the genres: ARI {summary['genre_ari']}, NMI {summary['genre_nmi']}. {summary['genre_note']}"
+            )
         if args.output:
             print(f"Wrote {args.output}")
     return 0

@@ -1,4 +1,12 @@
-"""Scaling, K-Means fitting, quality metrics and cluster profiles.
+"""Scaling, K-Means fitting, quality metrics and cluster profiles shared by every method.
+
+Every algorithm (K-Means here, DBSCAN in ``core.density``, agglomerative in
+``core.hierarchical``) only produces labels; ``from_labels`` turns labels into a
+``Clustering`` the same way for all of them: clusters numbered by size, centroids as
+the cluster means in scaled space, inertia as the within-cluster sum of squared
+distances to those means, the three quality scores, and profiles. Noise (label
+``NOISE``, DBSCAN only) belongs to no cluster: it is left out of centroids, inertia,
+the quality scores and the profiles, and ``Clustering.metrics_note`` says so.
 
 Scale thresholds (chosen so one K fits in seconds at 1M songs on 2 cores):
 
@@ -8,9 +16,9 @@ Scale thresholds (chosen so one K fits in seconds at 1M songs on 2 cores):
 - up to ``FULL_FIT_MAX`` songs the fit runs on one thread: OpenMP threads that
   spin-wait for a busy core made a 2k-song fit 60x slower (0.1 s → 5.9 s) when two
   gunicorn workers or another process shared this 2-core machine.
-- up to ``SILHOUETTE_SAMPLE`` songs the silhouette is exact (O(n²)); above, it is the
-  mean over a seeded sample of that many songs, and ``Clustering.silhouette_sample``
-  says so.
+- up to ``SILHOUETTE_SAMPLE`` clustered songs the silhouette is exact (O(n²)); above,
+  it is the mean over a seeded sample of that many songs, and
+  ``Clustering.silhouette_sample`` says so.
 
 Descriptions name the features whose cluster mean lies at least ``DESCRIPTION_Z``
 global standard deviations from the global mean, strongest first, at most three.
@@ -38,6 +46,10 @@ DESCRIPTION_MAX_FEATURES = 3
 REPRESENTATIVES = 5
 
 SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
+ALGORITHMS = ("kmeans", "dbscan", "hierarchical")
+#: The label of a song in no cluster (DBSCAN's noise).
+NOISE = -1
+NOISE_DESCRIPTION = "Noise: not close enough to any dense group (DBSCAN)"
 
 
 def check_k(k: int, n_songs: int) -> None:
@@ -53,6 +65,18 @@ def scale(values: np.ndarray, scaler: str) -> np.ndarray:
     if scaler not in SCALERS:
         raise DatasetError(f"Unknown scaler '{scaler}': use one of {', '.join(SCALERS)}.")
     return SCALERS[scaler]().fit_transform(values).astype(np.float32)
+
+
+def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
+    """Sorted positions of a seeded sample of ``size`` of ``n`` rows; all rows when n <= size."""
+    if n <= size:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
+def small_fit_threads(n_songs: int) -> threadpool_limits:
+    """One BLAS/OpenMP thread up to FULL_FIT_MAX songs (see the module docstring), else the defaults."""
+    return threadpool_limits(limits=1 if n_songs <= FULL_FIT_MAX else None)
 
 
 @dataclass(frozen=True)
@@ -75,12 +99,19 @@ class Clustering:
     """The result of clustering one catalog with one set of parameters.
 
     ``labels`` has shape (n_songs,), int16, values 0..k-1 ordered by cluster size
-    (cluster 0 is the largest). ``centroids`` has shape (k, n_features) in scaled units.
+    (cluster 0 is the largest) and ``NOISE`` (-1) for DBSCAN's noise songs. ``k`` is the
+    number of clusters found, noise excluded (DBSCAN may find 0 or 1: then the quality
+    scores are NaN and ``metrics_note`` says why). ``centroids`` has shape
+    (k, n_features): the cluster means in scaled units. ``inertia`` is the within-cluster
+    sum of squared distances to those means (scaled units), noise excluded.
     """
 
     k: int
     features: tuple[str, ...]
     scaler: str
+    #: "kmeans", "dbscan" or "hierarchical".
+    algorithm: str
+    #: Plain description of how it was fitted, e.g. "DBSCAN (eps 1.23, min_samples 20)".
     method: str
     labels: np.ndarray
     centroids: np.ndarray
@@ -90,16 +121,21 @@ class Clustering:
     silhouette_sample: int | None
     davies_bouldin: float
     calinski_harabasz: float
+    #: Number of songs labelled NOISE (0 for K-Means and hierarchical).
+    noise: int
+    #: Plain words when the quality scores leave out noise or cannot be computed, else "".
+    metrics_note: str
     profiles: tuple[ClusterProfile, ...]
     fit_seconds: float
 
     @property
     def sizes(self) -> list[int]:
+        """Songs per cluster 0..k-1 (noise not included)."""
         return [p.size for p in self.profiles]
 
 
 def fit_kmeans(X: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray, float, str]:
-    """Fit K-Means on scaled X (n, f); returns labels, centroids, inertia, method name."""
+    """Fit K-Means on scaled X (n, f); returns labels, the model's centroids, its inertia, method name."""
     if len(X) <= FULL_FIT_MAX:
         model = KMeans(n_clusters=k, init="k-means++", n_init=N_INIT, random_state=seed)
         method = f"K-Means (k-means++, {N_INIT} restarts)"
@@ -113,18 +149,24 @@ def fit_kmeans(X: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray
     return labels, model.cluster_centers_.astype(np.float32), inertia, method
 
 
-def _order_by_size(labels: np.ndarray, centroids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Relabel so cluster 0 is the largest (ties: lower old label first)."""
-    sizes = np.bincount(labels, minlength=len(centroids))
-    order = np.lexsort((np.arange(len(sizes)), -sizes))
-    new_of_old = np.empty_like(order)
-    new_of_old[order] = np.arange(len(order))
-    return new_of_old[labels].astype(np.int16), centroids[order]
+def order_by_size(labels: np.ndarray) -> np.ndarray:
+    """Relabel clusters 0..k-1 so cluster 0 is the largest (ties: lower old label first); NOISE stays.
+
+    ``labels`` holds NOISE or any non-negative integers; returns int16 of the same shape.
+    """
+    clustered = labels != NOISE
+    old, sizes = np.unique(labels[clustered], return_counts=True)
+    order = np.lexsort((old, -sizes))
+    new_of_old = np.full(int(old.max()) + 1 if len(old) else 0, NOISE, dtype=np.int64)
+    new_of_old[old[order]] = np.arange(len(order))
+    out = np.full(labels.shape, NOISE, dtype=np.int16)
+    out[clustered] = new_of_old[labels[clustered]]
+    return out
 
 
 def silhouette(X: np.ndarray, labels: np.ndarray, seed: int) -> tuple[float, int | None]:
     """Silhouette of labels on X: exact up to SILHOUETTE_SAMPLE songs, else on a seeded sample."""
-    if len(np.unique(labels)) < 2:
+    if not 2 <= len(np.unique(labels)) < len(X):
         return float("nan"), None
     if len(X) <= SILHOUETTE_SAMPLE:
         return float(silhouette_score(X, labels)), None
@@ -145,18 +187,25 @@ def profile_clusters(
 ) -> tuple[ClusterProfile, ...]:
     """Sizes, raw means, z-scores, descriptions and representatives of clusters 0..k-1.
 
-    ``raw`` (n, f) is in raw units, ``X`` (n, f) scaled; z = (cluster mean − global
-    mean) / global standard deviation, per feature, in raw units.
+    ``raw`` (n, f) is in raw units, ``X`` (n, f) scaled, ``centroids`` (k, f) scaled;
+    z = (cluster mean − global mean) / global standard deviation, per feature, in raw
+    units, where "global" is every song (noise included: it is part of the catalog).
+    Noise songs belong to no profile.
     """
     k = len(centroids)
-    sizes = np.bincount(labels, minlength=k)
-    sums = np.stack([np.bincount(labels, weights=raw[:, j], minlength=k) for j in range(raw.shape[1])], axis=1)
+    members_mask = labels != NOISE
+    clustered = labels[members_mask]
+    sizes = np.bincount(clustered, minlength=k)
+    sums = np.stack(
+        [np.bincount(clustered, weights=raw[members_mask, j], minlength=k) for j in range(raw.shape[1])], axis=1
+    )
     means = sums / np.maximum(sizes, 1)[:, None]
     global_mean = raw.mean(axis=0)
     global_std = raw.std(axis=0)
     z = (means - global_mean) / np.where(global_std > 0, global_std, 1.0)
-    distance = np.linalg.norm(X - centroids[labels], axis=1)
-    spread = np.bincount(labels, weights=distance, minlength=k) / np.maximum(sizes, 1)
+    distance = np.full(len(labels), np.inf)
+    distance[members_mask] = np.linalg.norm(X[members_mask] - centroids[clustered], axis=1)
+    spread = np.bincount(clustered, weights=distance[members_mask], minlength=k) / np.maximum(sizes, 1)
     profiles = []
     for c in range(k):
         members = np.flatnonzero(labels == c)
@@ -176,30 +225,87 @@ def profile_clusters(
     return tuple(profiles)
 
 
-def cluster_kmeans(
-    raw: np.ndarray, X: np.ndarray, k: int, features: tuple[str, ...], scaler: str, seed: int
+def _noise_note(noise: int, n_songs: int) -> str:
+    if not noise:
+        return ""
+    return (
+        f"Silhouette, Davies-Bouldin, Calinski-Harabasz and inertia leave out the {noise:,} noise "
+        f"song{'s' if noise != 1 else ''} ({noise / n_songs:.1%}): noise is not a cluster."
+    )
+
+
+def from_labels(
+    raw: np.ndarray,
+    X: np.ndarray,
+    labels: np.ndarray,
+    *,
+    algorithm: str,
+    method: str,
+    features: tuple[str, ...],
+    scaler: str,
+    seed: int,
+    started: float,
+    few_clusters_hint: str = "",
 ) -> Clustering:
-    """K-Means on scaled X (n, f) with metrics and profiles; raw (n, f) for the profiles."""
-    check_k(k, len(X))
-    started = time.perf_counter()
-    with threadpool_limits(limits=1 if len(X) <= FULL_FIT_MAX else None):
-        labels, centroids, inertia, method = fit_kmeans(X, k, seed)
-        labels, centroids = _order_by_size(labels, centroids)
-        if len(np.unique(labels)) < 2:
-            raise DatasetError("Every song has the same feature values: there is nothing to cluster.")
-        score, sample = silhouette(X, labels, seed)
+    """The Clustering of any labels on scaled X (n, f); raw (n, f) for the profiles.
+
+    ``labels`` holds NOISE or any non-negative cluster ids (renumbered by size here).
+    Quality scores use the clustered songs only. With fewer than two clusters the scores
+    are NaN and ``metrics_note`` explains, followed by ``few_clusters_hint`` (what to try).
+    ``started`` is the ``time.perf_counter()`` at which the fit began.
+    """
+    labels = order_by_size(labels)
+    clustered = labels != NOISE
+    Xc, lc = X[clustered], labels[clustered]
+    k = int(lc.max()) + 1 if len(lc) else 0
+    noise = int(len(labels) - clustered.sum())
+    counts = np.bincount(lc, minlength=k)
+    centroids = np.stack([np.bincount(lc, weights=Xc[:, j], minlength=k) for j in range(X.shape[1])], axis=1)
+    centroids = (centroids / np.maximum(counts, 1)[:, None]).astype(np.float32)
+    residual = Xc.astype(np.float64) - centroids[lc]
+    inertia = float(np.einsum("ij,ij->", residual, residual)) if k else float("nan")
+    if 2 <= k < len(lc):
+        score, sample = silhouette(Xc, lc, seed)
+        db, ch = float(davies_bouldin_score(Xc, lc)), float(calinski_harabasz_score(Xc, lc))
+        note = _noise_note(noise, len(labels))
+    else:
+        score, sample, db, ch = float("nan"), None, float("nan"), float("nan")
+        found = f"{k} cluster{'s' if k != 1 else ''}" + (f" and {noise:,} noise songs" if noise else "")
+        note = (
+            f"Found {found}: silhouette, Davies-Bouldin and Calinski-Harabasz need at least two "
+            f"clusters. {few_clusters_hint}"
+        ).strip()
     return Clustering(
         k=k,
         features=features,
         scaler=scaler,
+        algorithm=algorithm,
         method=method,
         labels=labels,
         centroids=centroids,
         inertia=inertia,
         silhouette=score,
         silhouette_sample=sample,
-        davies_bouldin=float(davies_bouldin_score(X, labels)),
-        calinski_harabasz=float(calinski_harabasz_score(X, labels)),
+        davies_bouldin=db,
+        calinski_harabasz=ch,
+        noise=noise,
+        metrics_note=note,
         profiles=profile_clusters(raw, X, labels, centroids, features),
         fit_seconds=time.perf_counter() - started,
     )
+
+
+def cluster_kmeans(
+    raw: np.ndarray, X: np.ndarray, k: int, features: tuple[str, ...], scaler: str, seed: int
+) -> Clustering:
+    """K-Means on scaled X (n, f) with metrics and profiles; raw (n, f) for the profiles."""
+    check_k(k, len(X))
+    started = time.perf_counter()
+    with small_fit_threads(len(X)):
+        labels, _, _, method = fit_kmeans(X, k, seed)
+        if len(np.unique(labels)) < 2:
+            raise DatasetError("Every song has the same feature values: there is nothing to cluster.")
+        return from_labels(
+            raw, X, labels, algorithm="kmeans", method=method, features=features, scaler=scaler, seed=seed,
+            started=started,
+        )

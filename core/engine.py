@@ -2,48 +2,84 @@
 
 Callers (pages, the command line, benchmarks) never fit anything themselves. Every
 cached answer is keyed by everything that changes it (``SCHEMA_VERSION``, the
-catalog fingerprint, features, scaler, algorithm, k, seed). What an Engine keeps in
-process memory (scaled matrices, the search index) is derived from the catalog alone,
-so it is the same in every worker.
+catalog fingerprint, features, scaler, seed, and the algorithm with only the
+parameters it uses). What an Engine keeps in process memory (scaled matrices, the
+search index) is derived from the catalog alone, so it is the same in every worker.
+
+Cached per feature space (features, scaler, seed), independent of K and algorithm: the
+PCA projection, t-SNE / UMAP maps, hierarchical linkage trees (per linkage) and
+k-distance curves (per min_samples). Cached per clustering key: each clustering.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from core.cache import ModelCache
 from core.catalog import Catalog
-from core.clustering import SCALERS, Clustering, check_k, cluster_kmeans, scale
+from core.clustering import (
+    ALGORITHMS,
+    NOISE,
+    NOISE_DESCRIPTION,
+    SCALERS,
+    Clustering,
+    check_k,
+    cluster_kmeans,
+    scale,
+)
 from core.config import K_MIN
+from core.density import KDistance, cluster_dbscan, default_min_samples, fit_rows, k_distance
+from core.embedding import EMBEDDINGS, Embedding, embed
 from core.errors import DatasetError
+from core.genres import GenreCheck, genre_check
+from core.hierarchical import LINKAGES, Dendrogram, Hierarchy, cluster_hierarchical, dendrogram, fit_hierarchy
 from core.neighbours import Neighbour, nearest_neighbours
 from core.previews import Preview, preview_source, safe_preview_url
 from core.projection import Projection, pca_projection
 from core.search import SearchHit, SearchIndex
 
 #: Bump when a cached value's shape or meaning changes: old entries are then ignored.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 @dataclass(frozen=True)
 class ClusterParams:
-    """Everything that changes a clustering besides the catalog."""
+    """Everything that changes a clustering besides the catalog.
+
+    ``eps`` and ``min_samples`` serve DBSCAN (``Engine.params`` fills them in for it),
+    ``linkage`` the hierarchical method; ``k`` serves K-Means and hierarchical (DBSCAN
+    finds its own number of clusters). ``key`` carries only what the algorithm uses, so
+    equal answers share one cache entry.
+    """
 
     k: int
     features: tuple[str, ...]
     scaler: str = "standard"
     algorithm: str = "kmeans"
     seed: int = 42
+    eps: float | None = None
+    min_samples: int | None = None
+    linkage: str = "ward"
 
     def space_key(self) -> str:
         return f"features={','.join(self.features)}|scaler={self.scaler}|seed={self.seed}"
 
+    def algorithm_key(self) -> str:
+        """The algorithm and its own parameters, K aside."""
+        if self.algorithm == "dbscan":
+            return f"algo=dbscan|eps={self.eps!r}|min_samples={self.min_samples}"
+        if self.algorithm == "hierarchical":
+            return f"algo=hierarchical|linkage={self.linkage}"
+        return f"algo={self.algorithm}"
+
     def key(self) -> str:
-        return f"{self.space_key()}|algo={self.algorithm}|k={self.k}"
+        k = "" if self.algorithm == "dbscan" else f"|k={self.k}"
+        return f"{self.space_key()}|{self.algorithm_key()}{k}"
 
 
 @dataclass(frozen=True)
@@ -58,6 +94,44 @@ class Sweep:
     silhouette_sample: int | None
 
 
+@dataclass(frozen=True)
+class MethodScore:
+    """One row of the comparison of methods on the same feature space (see Clustering)."""
+
+    algorithm: str
+    method: str
+    clusters: int
+    noise: int
+    silhouette: float
+    davies_bouldin: float
+    calinski_harabasz: float
+    inertia: float
+    metrics_note: str
+
+    @classmethod
+    def of(cls, clustering: Clustering) -> MethodScore:
+        return cls(
+            algorithm=clustering.algorithm,
+            method=clustering.method,
+            clusters=clustering.k,
+            noise=clustering.noise,
+            silhouette=clustering.silhouette,
+            davies_bouldin=clustering.davies_bouldin,
+            calinski_harabasz=clustering.calinski_harabasz,
+            inertia=clustering.inertia,
+            metrics_note=clustering.metrics_note,
+        )
+
+
+def _whole_number(value: object, name: str) -> int:
+    """``value`` as an int, or a DatasetError saying it must be a whole number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise DatasetError(f"{name} must be a whole number (got {value!r}).")
+    if not math.isfinite(value) or value != int(value):
+        raise DatasetError(f"{name} must be a whole number (got {value!r}).")
+    return int(value)
+
+
 class Engine:
     """Clusterings, projections, sweeps, neighbours and search over one Catalog."""
 
@@ -70,10 +144,23 @@ class Engine:
         self._lock = threading.Lock()
 
     # -- parameters -----------------------------------------------------------------
-    def params(self, k: int, features: Sequence[str] | None = None, scaler: str = "standard") -> ClusterParams:
+    def params(
+        self,
+        k: int,
+        features: Sequence[str] | None = None,
+        scaler: str = "standard",
+        algorithm: str = "kmeans",
+        eps: float | None = None,
+        min_samples: int | None = None,
+        linkage: str = "ward",
+    ) -> ClusterParams:
         """Validated parameters; raises DatasetError naming what is wrong.
 
-        ``features=None`` means every feature of the catalog; an empty selection is an error.
+        ``features=None`` means every feature of the catalog; fewer than two is an error.
+        ``eps`` (scaled units, > 0) and ``min_samples`` (whole number >= 2, at most the songs
+        DBSCAN fits on) are checked whenever given; for DBSCAN, None means the default:
+        min_samples = 2 × the number of features, eps = the knee of the k-distance curve
+        (see core.density). They are filled in here, so the key is concrete.
         """
         wanted = set(self.catalog.features if features is None else features)
         chosen = tuple(f for f in self.catalog.features if f in wanted)
@@ -86,8 +173,45 @@ class Engine:
             raise DatasetError("Choose at least two features to cluster on.")
         if scaler not in SCALERS:
             raise DatasetError(f"Unknown scaler '{scaler}': use one of {', '.join(SCALERS)}.")
+        if algorithm not in ALGORITHMS:
+            raise DatasetError(f"Unknown algorithm '{algorithm}': use one of {', '.join(ALGORITHMS)}.")
+        if linkage not in LINKAGES:
+            raise DatasetError(f"Unknown linkage '{linkage}': use one of {', '.join(LINKAGES)}.")
+        if eps is not None:
+            if isinstance(eps, bool) or not isinstance(eps, int | float | np.integer | np.floating):
+                raise DatasetError(f"eps must be a number (got {eps!r}).")
+            if not (math.isfinite(eps) and eps > 0):
+                raise DatasetError(f"eps must be a positive distance in scaled units (got {eps!r}).")
+            eps = float(eps)
+        if min_samples is not None:
+            min_samples = _whole_number(min_samples, "min_samples")
+            fitted = len(fit_rows(len(self.catalog), self.seed))
+            if not 2 <= min_samples <= fitted:
+                raise DatasetError(
+                    f"min_samples={min_samples} cannot be used: it must be between 2 and {fitted:,} "
+                    "(the songs DBSCAN fits on)."
+                )
         check_k(k, len(self.catalog))
-        return ClusterParams(k=k, features=chosen, scaler=scaler, seed=self.seed)
+        params = ClusterParams(
+            k=k, features=chosen, scaler=scaler, algorithm=algorithm, seed=self.seed, eps=eps,
+            min_samples=min_samples, linkage=linkage,
+        )
+        return self._resolved(params)
+
+    def _resolved(self, params: ClusterParams) -> ClusterParams:
+        """For DBSCAN, params with eps and min_samples filled in by their defaults; others as they are."""
+        if params.algorithm != "dbscan" or (params.eps is not None and params.min_samples is not None):
+            return params
+        min_samples = params.min_samples or default_min_samples(len(params.features))
+        fitted = len(fit_rows(len(self.catalog), params.seed))
+        if min_samples > fitted:
+            raise DatasetError(
+                f"DBSCAN's default min_samples ({min_samples}, twice the number of features) is more than "
+                f"the {fitted:,} songs: choose a smaller min_samples."
+            )
+        with_min_samples = replace(params, min_samples=min_samples)
+        eps = params.eps if params.eps is not None else self.k_distance(with_min_samples).suggested_eps
+        return replace(with_min_samples, eps=eps)
 
     def _key(self, kind: str, body: str) -> str:
         return f"v{SCHEMA_VERSION}|{self.catalog.fingerprint}|{kind}|{body}"
@@ -105,17 +229,56 @@ class Engine:
 
     # -- cached models ---------------------------------------------------------------
     def clustering_key(self, params: ClusterParams) -> str:
-        return self._key("clustering", params.key())
+        return self._key("clustering", self._resolved(params).key())
 
     def clustering(self, params: ClusterParams) -> Clustering:
-        """The clustering for params: from the cache, or fitted once for all workers."""
+        """The clustering for params (any algorithm): from the cache, or fitted once for all workers."""
+        params = self._resolved(params)
 
         def fit() -> Clustering:
             X = self.scaled(params.features, params.scaler)
             raw = self.catalog.feature_matrix(params.features)
+            if params.algorithm == "dbscan":
+                assert params.eps is not None and params.min_samples is not None  # filled in by _resolved
+                return cluster_dbscan(raw, X, params.eps, params.min_samples, params.features, params.scaler,
+                                      params.seed)
+            if params.algorithm == "hierarchical":
+                tree = self.hierarchy(params)
+                return cluster_hierarchical(raw, X, tree, params.k, params.features, params.scaler, params.seed)
             return cluster_kmeans(raw, X, params.k, params.features, params.scaler, params.seed)
 
         return self.cache.get_or_compute(self.clustering_key(params), fit)
+
+    def hierarchy(self, params: ClusterParams) -> Hierarchy:
+        """The linkage tree of params' feature space with params.linkage (independent of K)."""
+
+        def fit() -> Hierarchy:
+            return fit_hierarchy(self.scaled(params.features, params.scaler), params.linkage, params.seed)
+
+        return self.cache.get_or_compute(self._key("linkage", f"{params.space_key()}|{params.linkage}"), fit)
+
+    def dendrogram(self, params: ClusterParams) -> Dendrogram:
+        """The truncated dendrogram of the hierarchical clustering at params.k with params.linkage
+        (whatever params.algorithm says), whose labels are the cut of this same tree."""
+        params = replace(params, algorithm="hierarchical")
+        return dendrogram(self.hierarchy(params), self.clustering(params), params.k)
+
+    def k_distance(self, params: ClusterParams) -> KDistance:
+        """DBSCAN's k-distance curve for params' feature space and min_samples (default if None)."""
+        min_samples = params.min_samples or default_min_samples(len(params.features))
+
+        def compute() -> KDistance:
+            return k_distance(self.scaled(params.features, params.scaler), min_samples, params.seed)
+
+        return self.cache.get_or_compute(self._key("kdistance", f"{params.space_key()}|{min_samples}"), compute)
+
+    def compare(self, params: ClusterParams) -> list[MethodScore]:
+        """K-Means and hierarchical at params.k (params.linkage) and DBSCAN (params' eps and
+        min_samples, or their defaults) on params' feature space, in that order; each cached."""
+        return [
+            MethodScore.of(self.clustering(replace(params, algorithm=algorithm)))
+            for algorithm in ("kmeans", "hierarchical", "dbscan")
+        ]
 
     def projection(self, params: ClusterParams) -> Projection:
         """ONE 3-component PCA of params' feature space (independent of K)."""
@@ -125,18 +288,39 @@ class Engine:
 
         return self.cache.get_or_compute(self._key("pca", params.space_key()), fit)
 
-    def sweep(self, params: ClusterParams, ks: Iterable[int]) -> Sweep:
-        """Quality for each K in ks (those the catalog allows), fitting each K once.
+    def embedding(self, params: ClusterParams, method: str) -> Embedding:
+        """The t-SNE ("tsne") or UMAP ("umap") map of params' feature space (independent of K and
+        algorithm; sampled above core.embedding's sizes), computed once and cached."""
+        if method not in EMBEDDINGS:
+            raise DatasetError(f"Unknown projection '{method}': use pca or one of {', '.join(EMBEDDINGS)}.")
 
-        Each K's clustering is stored too, so after one sweep every K switch is a fetch.
+        def compute() -> Embedding:
+            return embed(self.scaled(params.features, params.scaler), method, params.seed)
+
+        return self.cache.get_or_compute(self.embedding_key(params, method), compute)
+
+    def embedding_key(self, params: ClusterParams, method: str) -> str:
+        return self._key("embedding", f"{params.space_key()}|{method}")
+
+    def genre_check(self, params: ClusterParams) -> GenreCheck | None:
+        """Clusters of params against the catalog's genres; None when it has no genre column."""
+        if not self.catalog.has_genre:
+            return None
+        return genre_check(self.catalog.songs["genre"], self.clustering(params).labels)
+
+    def sweep(self, params: ClusterParams, ks: Iterable[int]) -> Sweep | None:
+        """Quality for each K in ks (those the catalog allows), fitting each K once; None for DBSCAN,
+        which has no K (its k-distance curve is the tool for choosing eps).
+
+        Each K's clustering is stored too, so after one sweep every K switch is a fetch. For
+        hierarchical, every K is a cut of one cached tree.
         """
+        if params.algorithm == "dbscan":
+            return None
         ks = tuple(k for k in ks if K_MIN <= k < len(self.catalog))
 
         def run() -> Sweep:
-            fits = [
-                self.clustering(ClusterParams(k, params.features, params.scaler, params.algorithm, params.seed))
-                for k in ks
-            ]
+            fits = [self.clustering(replace(params, k=k)) for k in ks]
             return Sweep(
                 ks=ks,
                 inertia=tuple(c.inertia for c in fits),
@@ -146,7 +330,7 @@ class Engine:
                 silhouette_sample=fits[0].silhouette_sample if fits else None,
             )
 
-        body = f"{params.space_key()}|algo={params.algorithm}|ks={','.join(map(str, ks))}"
+        body = f"{params.space_key()}|{params.algorithm_key()}|ks={','.join(map(str, ks))}"
         return self.cache.get_or_compute(self._key("sweep", body), run)
 
     # -- per-song queries ----------------------------------------------------------------
@@ -191,15 +375,16 @@ def _dataset_preview(url: object) -> Preview | None:
 
 
 def song_view(catalog: Catalog, clustering: Clustering, row: int) -> SongView:
-    """The SongView of the song at ``row`` under ``clustering``."""
+    """The SongView of the song at ``row`` under ``clustering`` (cluster −1 for DBSCAN's noise)."""
     song = catalog.songs.iloc[row]
     cluster = int(clustering.labels[row])
+    description = NOISE_DESCRIPTION if cluster == NOISE else clustering.profiles[cluster].description
     return SongView(
         id=str(song["id"]),
         title=str(song["title"]),
         artist=str(song["artist"]),
         cluster=cluster,
-        description=clustering.profiles[cluster].description,
+        description=description,
         features={f: float(song[f]) for f in clustering.features},
         preview=_dataset_preview(song.get("preview_url")),
         genre=str(song["genre"]) if "genre" in song.index and song["genre"] else None,
