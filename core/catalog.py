@@ -45,6 +45,7 @@ MIN_FEATURES = 2
 #: A feature column with fewer parseable numbers than this share is left out.
 MIN_NUMERIC_SHARE = 0.5
 _DELIMITERS = (",", ";", "\t", "|")
+_TEXT_ALIASES = {alias for role in TEXT_COLUMNS for alias in ALIASES[role]}
 _SPOTIFY_ID = re.compile(r"(?:spotify:track:|open\.spotify\.com/track/)([A-Za-z0-9]+)")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DECIMAL_COMMA = r"^([+-]?\d*),(\d+)$"
@@ -169,20 +170,29 @@ def _parse(data: bytes, report: LoadReport) -> pd.DataFrame:
     header = data[: data.find(b"\n")] if b"\n" in data else data
     header_text = header.decode(encoding, errors="replace")
     report.delimiter = max(_DELIMITERS, key=header_text.count)
+    options = {
+        "sep": report.delimiter,
+        "encoding": encoding,
+        "engine": "c",
+        # Never take the first column as the index when rows have one field more than
+        # the header (a trailing delimiter): that would shift every column.
+        "index_col": False,
+    }
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            columns = pd.read_csv(io.BytesIO(data), nrows=0, **options).columns
+            # Text roles are read as text, exactly as written (a title "1999" or "NA" stays
+            # so); every other column is left to pandas' fast number parsing, and one that
+            # holds anything but numbers arrives as text for _numeric_features to coerce.
+            text = {c for c in columns if _normalise_header(c) in _TEXT_ALIASES}
             frame = pd.read_csv(
                 io.BytesIO(data),
-                sep=report.delimiter,
-                encoding=encoding,
-                dtype=str,
+                dtype={c: str for c in text},
                 keep_default_na=False,
+                na_values={c: ["", "NaN", "nan", "NA", "N/A", "null", "None"] for c in columns if c not in text},
                 on_bad_lines="warn",
-                engine="c",
-                # Never take the first column as the index when rows have one field more
-                # than the header (a trailing delimiter): that would shift every column.
-                index_col=False,
+                **options,
             )
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -238,11 +248,15 @@ def _numeric_features(frame: pd.DataFrame, roles: dict[str, str], report: LoadRe
     for feature in DEFAULT_FEATURES:
         if feature not in roles:
             continue
-        text = frame[roles[feature]].str.strip()
-        if report.delimiter != ",":
-            # Files separated by ; (spreadsheet exports in many locales) write 0,5 for 0.5.
-            text = text.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
-        values = pd.to_numeric(text, errors="coerce").astype("float64")
+        column = frame[roles[feature]]
+        if pd.api.types.is_numeric_dtype(column):
+            values = column.astype("float64")
+        else:
+            text = column.astype(str).str.strip()
+            if report.delimiter != ",":
+                # Files separated by ; (spreadsheet exports in many locales) write 0,5 for 0.5.
+                text = text.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
+            values = pd.to_numeric(text, errors="coerce").astype("float64")
         values = values.where(np.isfinite(values))
         share = values.notna().mean() if len(values) else 0.0
         if share < MIN_NUMERIC_SHARE:
@@ -312,12 +326,13 @@ def _build_catalog(data: bytes, report: LoadReport) -> Catalog:
     songs = songs[keep]
 
     own_ids = _bare_id(_clean_text(frame.loc[songs.index, roles["id"]])) if "id" in roles else None
-    content_ids = _content_ids(songs, report.features)
-    ids = content_ids
-    if own_ids is not None:
+    if own_ids is None:
+        ids = _content_ids(songs, report.features)
+    else:
         usable = own_ids.str.match(_SAFE_ID).astype(bool)
-        ids = own_ids.where(usable, content_ids)
+        ids = own_ids.copy()
         if not usable.all():
+            ids[~usable] = _content_ids(songs[~usable], report.features)
             report.notes.append(
                 f"{_count(int((~usable).sum()), 'row')} had an empty id in '{roles['id']}', or one unusable in "
                 "links; their ids were derived from their content."

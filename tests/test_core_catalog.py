@@ -77,7 +77,7 @@ def test_reference_format(write_csv: WriteCsv) -> None:
 def test_column_aliases(role: str, header: str, column: str) -> None:
     """Every documented alias (any case, spaces for underscores) fills its column."""
     other = "song_title" if role != "title" else "artist"
-    values = {"title": "Halo", "artist": "Beyoncé", "genre": "pop", "preview": "https://x.test/a.m4a"}
+    values = {"title": "Halo", "artist": "Beyoncé", "genre": "pop", "preview": "https://p.scdn.co/mp3-preview/a1b2"}
     value = values.get(role, "4iV5W9uYEdYUVa79Axb7Rh")
     csv = f"{header},{other},energy,tempo\n{value},Other,0.5,120\n"
     catalog = load_catalog(csv.encode())
