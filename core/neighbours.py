@@ -31,7 +31,12 @@ def nearest_neighbours(X: np.ndarray, row: int, features: tuple[str, ...], n: in
     dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     dist[row] = np.inf
     n = min(n, len(X) - 1)
-    candidates = np.argpartition(dist, n)[: n + 1] if n + 1 < len(X) else np.arange(len(X))
+    if n <= 0:
+        return []
+    # Every song as close as the n-th nearest is a candidate, so ties at the cut are
+    # broken by row too, not by where argpartition happened to put them.
+    nth = np.partition(dist, n - 1)[n - 1]
+    candidates = np.flatnonzero(dist <= nth)
     order = candidates[np.lexsort((candidates, dist[candidates]))][:n]
     out = []
     for other in order:
