@@ -36,7 +36,6 @@ TSNE_SAMPLE = 5_000
 UMAP_SAMPLE = 20_000
 TSNE_PERPLEXITY = 30.0
 UMAP_NEIGHBOURS = 15
-_SAMPLE = {"tsne": TSNE_SAMPLE, "umap": UMAP_SAMPLE}
 _NAMES = {"tsne": "t-SNE", "umap": "UMAP"}
 
 
@@ -72,7 +71,7 @@ def _umap(X: np.ndarray, seed: int) -> np.ndarray:
 def embed(X: np.ndarray, method: str, seed: int) -> Embedding:
     """The ``method`` map ("tsne" or "umap") of scaled X (n, f), on a seeded sample above its size."""
     started = time.perf_counter()
-    rows = sample_rows(len(X), _SAMPLE[method], seed)
+    rows = sample_rows(len(X), TSNE_SAMPLE if method == "tsne" else UMAP_SAMPLE, seed)
     with threadpool_limits(limits=1):
         coords = (_tsne if method == "tsne" else _umap)(X[rows], seed).astype(np.float32)
     sample = f"a seeded sample of {len(rows):,} of {len(X):,} songs" if len(rows) < len(X) else f"all {len(X):,} songs"

@@ -255,7 +255,10 @@ class Engine:
         def fit() -> Hierarchy:
             return fit_hierarchy(self.scaled(params.features, params.scaler), params.linkage, params.seed)
 
-        return self.cache.get_or_compute(self._key("linkage", f"{params.space_key()}|{params.linkage}"), fit)
+        return self.cache.get_or_compute(self.hierarchy_key(params), fit)
+
+    def hierarchy_key(self, params: ClusterParams) -> str:
+        return self._key("linkage", f"{params.space_key()}|{params.linkage}")
 
     def dendrogram(self, params: ClusterParams) -> Dendrogram:
         """The truncated dendrogram of the hierarchical clustering at params.k with params.linkage

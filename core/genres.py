@@ -35,6 +35,10 @@ class GenreCheck:
     note: str
 
 
+def _songs(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'s' if count != 1 else ''}"
+
+
 def genre_check(genres: pd.Series, labels: np.ndarray) -> GenreCheck:
     """Compare ``labels`` (n,) with ``genres`` (n,), str, "" where a song has none."""
     genres = genres.fillna("").astype(str).to_numpy()
@@ -51,9 +55,9 @@ def genre_check(genres: pd.Series, labels: np.ndarray) -> GenreCheck:
         ari = nmi = float("nan")
     left_out = []
     if (~clustered).any():
-        left_out.append(f"{int((~clustered).sum()):,} noise songs (noise is not a cluster)")
+        left_out.append(f"{_songs(int((~clustered).sum()), 'noise song')} (noise is not a cluster)")
     if (~has_genre).any():
-        left_out.append(f"{int((~has_genre).sum()):,} songs without a genre")
+        left_out.append(f"{_songs(int((~has_genre).sum()), 'song')} without a genre")
     note = f"ARI and NMI compare the {int(compared.sum()):,} songs that have a cluster and a genre"
     note += f"; left out: {' and '.join(left_out)}." if left_out else "."
     return GenreCheck(crosstab=crosstab, ari=ari, nmi=nmi, genres=list(crosstab.columns), note=note)

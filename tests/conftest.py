@@ -14,7 +14,7 @@ import pytest
 from sklearn.datasets import make_blobs
 
 from core.cache import ModelCache
-from core.catalog import Catalog, load_catalog
+from core.catalog import Catalog, catalog_from_frame, load_catalog
 from core.engine import Engine
 
 #: ../shared/data beside the checkout: real files for tests and benchmarks, never committed.
@@ -45,6 +45,41 @@ def blob_frame(sizes: tuple[int, ...] = BLOB_SIZES, seed: int = 0) -> tuple[pd.D
     return frame, truth
 
 
+def catalog_of(frame: pd.DataFrame) -> Catalog:
+    """A Catalog straight from a generated table (skips CSV writing for big catalogs)."""
+    songs = frame.rename(columns={"song_title": "title"})
+    songs.insert(0, "id", [f"s{i}" for i in range(len(songs))])
+    return catalog_from_frame(songs, source="generated")
+
+
+#: Blob sizes for the DBSCAN data, and how many scattered outliers it adds.
+OUTLIER_BLOB_SIZES = (300, 200, 150)
+OUTLIERS = 30
+
+
+def outlier_frame(seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """Three separated blobs (OUTLIER_BLOB_SIZES) plus OUTLIERS songs scattered far from every blob
+    and from each other; returns (table, true blob of each row, -1 for the outliers).
+
+    Outliers are drawn in a wide box around the blobs (in blob standard deviations) and kept
+    only if at least 6 SD from every centre and 4 SD from every other outlier, so a density
+    method must call them noise.
+    """
+    frame, truth = blob_frame(OUTLIER_BLOB_SIZES, seed=seed)
+    rng = np.random.default_rng(seed)
+    centres = _BLOB_CENTRES[: len(OUTLIER_BLOB_SIZES)]
+    outliers: list[np.ndarray] = []
+    while len(outliers) < OUTLIERS:
+        point = rng.uniform(-12, 20, size=len(BLOB_FEATURES))
+        far_from_blobs = np.linalg.norm(centres - point, axis=1).min() >= 6
+        if far_from_blobs and all(np.linalg.norm(point - other) >= 4 for other in outliers):
+            outliers.append(point)
+    extra = pd.DataFrame(np.array(outliers) * _BLOB_SCALE + _BLOB_OFFSET, columns=list(BLOB_FEATURES))
+    extra.insert(0, "song_title", [f"Outlier {i}" for i in range(OUTLIERS)])
+    extra.insert(1, "artist", "Nobody")
+    return pd.concat([frame, extra], ignore_index=True), np.concatenate([truth, np.full(OUTLIERS, -1)])
+
+
 @pytest.fixture(scope="session")
 def blobs_csv(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, np.ndarray]:
     """A CSV of 1,000 songs in five separated blobs of sizes BLOB_SIZES, and each row's true blob."""
@@ -72,6 +107,12 @@ def model_cache(tmp_path: Path) -> Iterator[ModelCache]:
 def blobs_engine(blobs_catalog: Catalog, model_cache: ModelCache) -> Engine:
     """An Engine over the blobs catalog with an empty cache."""
     return Engine(blobs_catalog, model_cache)
+
+
+@pytest.fixture
+def outlier_engine(model_cache: ModelCache) -> Engine:
+    """An Engine over outlier_frame() (blobs plus scattered outliers) with an empty cache."""
+    return Engine(catalog_of(outlier_frame()[0]), model_cache)
 
 
 @pytest.fixture

@@ -13,8 +13,11 @@ import pandas as pd
 import pytest
 from sklearn.metrics import adjusted_rand_score
 
+from core.cache import ModelCache
+from core.catalog import load_catalog
 from core.cli import main
-from tests.conftest import BLOB_FEATURES
+from core.engine import Engine
+from tests.conftest import BLOB_FEATURES, OUTLIERS, blob_frame, outlier_frame
 
 REQUIRED_KEYS = {"songs", "k", "features", "dropped_rows", "silhouette", "davies_bouldin", "sizes"}
 
@@ -86,6 +89,16 @@ def test_unusable_file_exits_nonzero_with_a_plain_message(tmp_path: Path) -> Non
             ["--features", "energy,bpm"],
             "error: Unknown feature(s) bpm",
         ),
+        (
+            "title,energy,tempo\nA,0.1,100\nB,0.2,90\nC,0.5,80\n",
+            ["--algo", "dbscan", "--eps", "-1"],
+            "error: eps must be a positive distance",
+        ),
+        (
+            "title,energy,tempo\nA,0.1,100\nB,0.2,90\nC,0.5,80\n",
+            ["--algo", "dbscan", "--min-samples", "1"],
+            "error: min_samples=1 cannot be used",
+        ),
     ],
 )
 def test_choices_that_cannot_serve_return_an_error_status(
@@ -107,3 +120,47 @@ def test_missing_file_exits_nonzero_without_traceback(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "There is no file at nowhere.csv" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_dbscan_flags_and_json_keys(tmp_path: Path) -> None:
+    """``--algo dbscan --eps --min-samples --scaler --features --json``: the engine's answer for exactly
+    those choices, the outliers among the noise, every earlier key kept and the new ones added."""
+    frame, truth = outlier_frame()
+    frame.to_csv(tmp_path / "outliers.csv", index=False)
+    args = ["cluster", "outliers.csv", "--algo", "dbscan", "--eps", "0.8", "--min-samples", "6", "--scaler",
+            "robust", "--features", "energy,valence,tempo", "--json", "--cache-dir", "cache"]
+    result = _run(args, tmp_path)
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert set(summary) >= REQUIRED_KEYS | {"algorithm", "noise", "metrics_note", "eps", "min_samples"}
+    assert "genre_ari" not in summary and "genre_nmi" not in summary
+    assert (summary["algorithm"], summary["eps"], summary["min_samples"], summary["scaler"], summary["features"]) == (
+        "dbscan", 0.8, 6, "robust", ["energy", "tempo", "valence"],
+    )
+    assert summary["method"] == "DBSCAN (eps 0.8, min_samples 6)"
+    engine = Engine(load_catalog(tmp_path / "outliers.csv"), ModelCache(tmp_path / "in-process"))
+    params = engine.params(5, ["energy", "valence", "tempo"], "robust", "dbscan", eps=0.8, min_samples=6)
+    expected = engine.clustering(params)
+    assert (summary["k"], summary["noise"], summary["sizes"]) == (expected.k, expected.noise, expected.sizes)
+    assert summary["noise"] >= OUTLIERS and "noise songs" in summary["metrics_note"]
+    assert sum(summary["sizes"]) + summary["noise"] == len(truth)
+
+
+def test_hierarchical_flags_and_genre_scores_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--algo hierarchical --linkage average --k 5`` on blobs whose genre is their blob: the JSON
+    carries the algorithm, no noise, and genre_ari = genre_nmi = 1; the text output states them too."""
+    frame, truth = blob_frame()
+    frame["genre"] = [f"genre {t}" for t in truth]
+    frame.to_csv(tmp_path / "genres.csv", index=False)
+    base = ["cluster", str(tmp_path / "genres.csv"), "--algo", "hierarchical", "--linkage", "average", "--k", "5",
+            "--cache-dir", str(tmp_path / "cache")]
+    assert main([*base, "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["algorithm"], summary["linkage"], summary["noise"], summary["k"]) == (
+        "hierarchical", "average", 0, 5,
+    )
+    assert summary["method"] == "Agglomerative (average linkage)"
+    assert summary["genre_ari"] == pytest.approx(1.0) and summary["genre_nmi"] == pytest.approx(1.0)
+    assert len(summary["summaries"]) == 5
+    assert main(base) == 0
+    assert "Against the genres: ARI 1.0, NMI 1.0." in capsys.readouterr().out

@@ -16,18 +16,11 @@ from sklearn.metrics import (
 
 from core import clustering as clustering_module
 from core.cache import ModelCache
-from core.catalog import Catalog, catalog_from_frame, load_catalog
+from core.catalog import Catalog, load_catalog
 from core.clustering import DESCRIPTION_MAX_FEATURES, DESCRIPTION_Z, REPRESENTATIVES, check_k, describe
 from core.engine import Engine
 from core.errors import DatasetError
-from tests.conftest import BLOB_SIZES, blob_frame
-
-
-def _catalog_of(frame: pd.DataFrame) -> Catalog:
-    """A Catalog straight from a generated table (skips CSV writing for big catalogs)."""
-    songs = frame.rename(columns={"song_title": "title"})
-    songs.insert(0, "id", [f"s{i}" for i in range(len(songs))])
-    return catalog_from_frame(songs, source="generated")
+from tests.conftest import BLOB_SIZES, blob_frame, catalog_of
 
 
 def test_well_separated_blobs_are_recovered(blobs_engine: Engine, blobs_csv: tuple[object, np.ndarray]) -> None:
@@ -65,7 +58,7 @@ def test_silhouette_is_sampled_and_seeded_above_the_threshold(model_cache: Model
     many songs (the real threshold: 5,200 songs), and Clustering.silhouette_sample says so."""
     sizes = (1600, 1200, 1000, 900, 500)
     assert sum(sizes) > clustering_module.SILHOUETTE_SAMPLE
-    engine = Engine(_catalog_of(blob_frame(sizes)[0]), model_cache, seed=7)
+    engine = Engine(catalog_of(blob_frame(sizes)[0]), model_cache, seed=7)
     params = engine.params(5)
     result = engine.clustering(params)
     X = engine.scaled(params.features, params.scaler)
@@ -82,7 +75,7 @@ def test_minibatch_above_full_fit_max_still_recovers_blobs(model_cache: ModelCac
     sizes = (15_000, 12_000, 10_000, 8_000, 5_001)
     assert sum(sizes) > clustering_module.FULL_FIT_MAX
     frame, truth = blob_frame(sizes, seed=3)
-    engine = Engine(_catalog_of(frame), model_cache)
+    engine = Engine(catalog_of(frame), model_cache)
     result = engine.clustering(engine.params(5))
     assert result.method.startswith("MiniBatch")
     assert adjusted_rand_score(truth, result.labels) > 0.95
