@@ -58,6 +58,11 @@ def default_min_samples(n_features: int) -> int:
     return 2 * n_features
 
 
+def fitted_songs(n_songs: int) -> int:
+    """How many songs DBSCAN fits on (the rest are assigned afterwards)."""
+    return min(n_songs, DBSCAN_FULL_MAX)
+
+
 def fit_rows(n_songs: int, seed: int) -> np.ndarray:
     """Sorted positions of the songs DBSCAN fits on: all, or a seeded sample of DBSCAN_FULL_MAX."""
     return sample_rows(n_songs, DBSCAN_FULL_MAX, seed)

@@ -33,7 +33,7 @@ from core.clustering import (
     scale,
 )
 from core.config import K_MIN
-from core.density import KDistance, cluster_dbscan, default_min_samples, fit_rows, k_distance
+from core.density import KDistance, cluster_dbscan, default_min_samples, fitted_songs, k_distance
 from core.embedding import EMBEDDINGS, Embedding, embed
 from core.errors import DatasetError
 from core.genres import GenreCheck, genre_check
@@ -123,13 +123,11 @@ class MethodScore:
         )
 
 
-def _whole_number(value: object, name: str) -> int:
-    """``value`` as an int, or a DatasetError saying it must be a whole number."""
+def _number(value: object, name: str) -> float:
+    """``value`` as a float, or a DatasetError saying ``name`` must be a number."""
     if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise DatasetError(f"{name} must be a whole number (got {value!r}).")
-    if not math.isfinite(value) or value != int(value):
-        raise DatasetError(f"{name} must be a whole number (got {value!r}).")
-    return int(value)
+        raise DatasetError(f"{name} must be a number (got {value!r}).")
+    return float(value)
 
 
 class Engine:
@@ -159,8 +157,9 @@ class Engine:
         ``features=None`` means every feature of the catalog; fewer than two is an error.
         ``eps`` (scaled units, > 0) and ``min_samples`` (whole number >= 2, at most the songs
         DBSCAN fits on) are checked whenever given; for DBSCAN, None means the default:
-        min_samples = 2 × the number of features, eps = the knee of the k-distance curve
-        (see core.density). They are filled in here, so the key is concrete.
+        min_samples = 2 × the number of features (at most the songs DBSCAN fits on), eps = the
+        knee of the k-distance curve (see core.density). They are filled in here, so the key is
+        concrete. K is checked for every algorithm: compare() uses it for K-Means and hierarchical.
         """
         wanted = set(self.catalog.features if features is None else features)
         chosen = tuple(f for f in self.catalog.features if f in wanted)
@@ -178,14 +177,15 @@ class Engine:
         if linkage not in LINKAGES:
             raise DatasetError(f"Unknown linkage '{linkage}': use one of {', '.join(LINKAGES)}.")
         if eps is not None:
-            if isinstance(eps, bool) or not isinstance(eps, int | float | np.integer | np.floating):
-                raise DatasetError(f"eps must be a number (got {eps!r}).")
+            eps = _number(eps, "eps")
             if not (math.isfinite(eps) and eps > 0):
                 raise DatasetError(f"eps must be a positive distance in scaled units (got {eps!r}).")
-            eps = float(eps)
         if min_samples is not None:
-            min_samples = _whole_number(min_samples, "min_samples")
-            fitted = len(fit_rows(len(self.catalog), self.seed))
+            count = _number(min_samples, "min_samples")
+            if not (math.isfinite(count) and count == int(count)):
+                raise DatasetError(f"min_samples must be a whole number (got {min_samples!r}).")
+            min_samples = int(count)
+            fitted = fitted_songs(len(self.catalog))
             if not 2 <= min_samples <= fitted:
                 raise DatasetError(
                     f"min_samples={min_samples} cannot be used: it must be between 2 and {fitted:,} "
@@ -202,16 +202,15 @@ class Engine:
         """For DBSCAN, params with eps and min_samples filled in by their defaults; others as they are."""
         if params.algorithm != "dbscan" or (params.eps is not None and params.min_samples is not None):
             return params
-        min_samples = params.min_samples or default_min_samples(len(params.features))
-        fitted = len(fit_rows(len(self.catalog), params.seed))
-        if min_samples > fitted:
-            raise DatasetError(
-                f"DBSCAN's default min_samples ({min_samples}, twice the number of features) is more than "
-                f"the {fitted:,} songs: choose a smaller min_samples."
-            )
-        with_min_samples = replace(params, min_samples=min_samples)
+        with_min_samples = replace(params, min_samples=self._min_samples(params))
         eps = params.eps if params.eps is not None else self.k_distance(with_min_samples).suggested_eps
         return replace(with_min_samples, eps=eps)
+
+    def _min_samples(self, params: ClusterParams) -> int:
+        """params.min_samples, or the default (2 × features) capped at the songs DBSCAN fits on."""
+        if params.min_samples is not None:
+            return params.min_samples
+        return min(default_min_samples(len(params.features)), fitted_songs(len(self.catalog)))
 
     def _key(self, kind: str, body: str) -> str:
         return f"v{SCHEMA_VERSION}|{self.catalog.fingerprint}|{kind}|{body}"
@@ -268,7 +267,7 @@ class Engine:
 
     def k_distance(self, params: ClusterParams) -> KDistance:
         """DBSCAN's k-distance curve for params' feature space and min_samples (default if None)."""
-        min_samples = params.min_samples or default_min_samples(len(params.features))
+        min_samples = self._min_samples(params)
 
         def compute() -> KDistance:
             return k_distance(self.scaled(params.features, params.scaler), min_samples, params.seed)

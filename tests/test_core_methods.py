@@ -20,6 +20,8 @@ from sklearn.neighbors import NearestNeighbors
 from sklearn.preprocessing import StandardScaler
 
 from core import density, hierarchical
+from core.cache import ModelCache
+from core.catalog import load_catalog
 from core.clustering import NOISE, NOISE_DESCRIPTION, Clustering
 from core.density import knee
 from core.engine import Engine, song_view
@@ -327,3 +329,14 @@ def test_invalid_method_parameters_are_dataset_errors(blobs_engine: Engine, choi
     with pytest.raises(DatasetError) as raised:
         blobs_engine.params(**{"k": 5, **choices})
     assert message in str(raised.value)
+
+
+def test_compare_on_a_tiny_catalog_caps_dbscans_default(model_cache: ModelCache) -> None:
+    """With fewer songs than 2 × features, DBSCAN's default min_samples is capped at the songs it has,
+    so the comparison still has its three rows (DBSCAN's with a note, not an error)."""
+    rows = "".join(f"S{i},{0.1 * i:.1f},{0.9 - 0.1 * i:.1f},{100 + 7 * i},0.5\n" for i in range(6))
+    engine = Engine(load_catalog(("title,energy,valence,tempo,danceability\n" + rows).encode()), model_cache)
+    assert engine.params(2, algorithm="dbscan").min_samples == 6
+    scores = engine.compare(engine.params(2))
+    assert [s.algorithm for s in scores] == ["kmeans", "hierarchical", "dbscan"]
+    assert scores[2].clusters < 2 and "need at least two clusters" in scores[2].metrics_note
