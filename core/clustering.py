@@ -206,9 +206,11 @@ def profile_clusters(
     distance = np.full(len(labels), np.inf)
     distance[members_mask] = np.linalg.norm(X[members_mask] - centroids[clustered], axis=1)
     spread = np.bincount(clustered, weights=distance[members_mask], minlength=k) / np.maximum(sizes, 1)
+    by_cluster = np.flatnonzero(members_mask)[np.argsort(clustered, kind="stable")]  # rows grouped by cluster
+    starts = np.concatenate([[0], np.cumsum(sizes)])
     profiles = []
     for c in range(k):
-        members = np.flatnonzero(labels == c)
+        members = by_cluster[starts[c] : starts[c + 1]]
         nearest = members[np.lexsort((members, distance[members]))[:REPRESENTATIVES]]
         zs = {f: float(z[c, j]) for j, f in enumerate(features)}
         profiles.append(
