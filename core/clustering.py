@@ -13,9 +13,11 @@ Scale thresholds (chosen so one K fits in seconds at 1M songs on 2 cores):
 - up to ``FULL_FIT_MAX`` songs: K-Means, k-means++ init, ``N_INIT`` restarts;
   above: MiniBatchKMeans (k-means++, 3 restarts, batches of 8,192), whose inertia the
   benchmark compares with full K-Means at 100k songs.
-- up to ``FULL_FIT_MAX`` songs the fit runs on one thread: OpenMP threads that
-  spin-wait for a busy core made a 2k-song fit 60x slower (0.1 s → 5.9 s) when two
-  gunicorn workers or another process shared this 2-core machine.
+- every fit runs on one BLAS/OpenMP thread (``fit_threads``): threads that spin-wait
+  for a busy core made a 2k-song fit 60x slower (0.1 s → 5.9 s) and a 100k-song fit
+  3-4x slower (1.0-1.3 s → 2.9-5.6 s) when a second gunicorn worker or another
+  process shared this 2-core machine; on an idle machine one thread costs little
+  (100k: 0.27 s either way). Workers, not threads, use the cores.
 - up to ``SILHOUETTE_SAMPLE`` clustered songs the silhouette is exact (O(n²)); above,
   it is the mean over a seeded sample of that many songs, and
   ``Clustering.silhouette_sample`` says so.
@@ -74,9 +76,9 @@ def sample_rows(n: int, size: int, seed: int) -> np.ndarray:
     return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
 
 
-def small_fit_threads(n_songs: int) -> threadpool_limits:
-    """One BLAS/OpenMP thread up to FULL_FIT_MAX songs (see the module docstring), else the defaults."""
-    return threadpool_limits(limits=1 if n_songs <= FULL_FIT_MAX else None)
+def fit_threads() -> threadpool_limits:
+    """One BLAS/OpenMP thread for a fit (see the module docstring for the measurements)."""
+    return threadpool_limits(limits=1)
 
 
 @dataclass(frozen=True)
@@ -303,7 +305,7 @@ def cluster_kmeans(
     """K-Means on scaled X (n, f) with metrics and profiles; raw (n, f) for the profiles."""
     check_k(k, len(X))
     started = time.perf_counter()
-    with small_fit_threads(len(X)):
+    with fit_threads():
         labels, _, _, method = fit_kmeans(X, k, seed)
         if len(np.unique(labels)) < 2:
             raise DatasetError("Every song has the same feature values: there is nothing to cluster.")

@@ -42,7 +42,7 @@ import numpy as np
 from sklearn.cluster import DBSCAN
 from sklearn.neighbors import KDTree, NearestNeighbors
 
-from core.clustering import NOISE, Clustering, from_labels, sample_rows, small_fit_threads
+from core.clustering import NOISE, Clustering, fit_threads, from_labels, sample_rows
 
 DBSCAN_FULL_MAX = 50_000
 K_DISTANCE_SAMPLE = 10_000
@@ -94,7 +94,7 @@ def k_distance(X: np.ndarray, min_samples: int, seed: int) -> KDistance:
     """The k-distance curve of scaled X (n, f) for min_samples (2 <= min_samples <= fitted songs)."""
     fitted = X[fit_rows(len(X), seed)]
     probes = fitted[sample_rows(len(fitted), K_DISTANCE_SAMPLE, seed)]
-    with small_fit_threads(len(fitted)):
+    with fit_threads():
         distances, _ = NearestNeighbors(n_neighbors=min_samples).fit(fitted).kneighbors(probes)
     curve = np.sort(distances[:, -1].astype(np.float64))
     eps = float(curve[knee(curve)])
@@ -157,7 +157,7 @@ def cluster_dbscan(
 ) -> Clustering:
     """DBSCAN on scaled X (n, f) with metrics (noise left out) and profiles; raw (n, f) for the profiles."""
     started = time.perf_counter()
-    with small_fit_threads(len(X)):
+    with fit_threads():
         labels, method = fit_dbscan(X, eps, min_samples, seed)
         return from_labels(
             raw, X, labels, algorithm="dbscan", method=method, features=features, scaler=scaler, seed=seed,

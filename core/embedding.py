@@ -27,9 +27,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.manifold import TSNE
-from threadpoolctl import threadpool_limits
 
-from core.clustering import sample_rows
+from core.clustering import fit_threads, sample_rows
 
 EMBEDDINGS = ("tsne", "umap")
 TSNE_SAMPLE = 5_000
@@ -72,7 +71,7 @@ def embed(X: np.ndarray, method: str, seed: int) -> Embedding:
     """The ``method`` map ("tsne" or "umap") of scaled X (n, f), on a seeded sample above its size."""
     started = time.perf_counter()
     rows = sample_rows(len(X), TSNE_SAMPLE if method == "tsne" else UMAP_SAMPLE, seed)
-    with threadpool_limits(limits=1):
+    with fit_threads():
         coords = (_tsne if method == "tsne" else _umap)(X[rows], seed).astype(np.float32)
     sample = f"a seeded sample of {len(rows):,} of {len(X):,} songs" if len(rows) < len(X) else f"all {len(X):,} songs"
     return Embedding(

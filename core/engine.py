@@ -140,6 +140,7 @@ class Engine:
         self._scaled: dict[tuple[tuple[str, ...], str], np.ndarray] = {}
         self._search_index: SearchIndex | None = None
         self._lock = threading.Lock()
+        self._search_lock = threading.Lock()
 
     # -- parameters -----------------------------------------------------------------
     def params(
@@ -345,10 +346,15 @@ class Engine:
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Songs whose title or artist matches ``query`` (see core.search for the ranking)."""
-        with self._lock:
+        return self.search_index().search(query, limit)
+
+    def search_index(self) -> SearchIndex:
+        """The catalog's search index, built once per process (about 10 s at 1M songs, so
+        the app builds it in the background as a worker starts; see app.factory)."""
+        with self._search_lock:
             if self._search_index is None:
                 self._search_index = SearchIndex(self.catalog.songs["title"], self.catalog.songs["artist"])
-        return self._search_index.search(query, limit)
+            return self._search_index
 
 
 @dataclass(frozen=True)

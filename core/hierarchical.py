@@ -28,7 +28,7 @@ from scipy.cluster.hierarchy import dendrogram as scipy_dendrogram
 from scipy.cluster.hierarchy import fcluster, linkage
 from sklearn.metrics import pairwise_distances_argmin
 
-from core.clustering import Clustering, check_k, from_labels, sample_rows, small_fit_threads
+from core.clustering import Clustering, check_k, fit_threads, from_labels, sample_rows
 
 LINKAGES = ("ward", "complete", "average", "single")
 HIERARCHICAL_FULL_MAX = 5_000
@@ -98,7 +98,7 @@ def cluster_hierarchical(
     """
     check_k(k, len(hierarchy.rows))
     started = time.perf_counter() - hierarchy.seconds
-    with small_fit_threads(len(X)):
+    with fit_threads():
         in_tree = cut(hierarchy, k)
         method = f"Agglomerative ({hierarchy.linkage} linkage)"
         if len(hierarchy.rows) == len(X):
