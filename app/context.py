@@ -39,7 +39,9 @@ class AppContext:
         )
 
     def params(self, query: ViewQuery) -> ClusterParams:
-        return self.engine.params(query.k)
+        return self.engine.params(
+            query.k, query.features, query.scaler, query.algo, query.eps, query.min_samples, query.linkage
+        )
 
     def models(self, query: ViewQuery) -> tuple[ClusterParams, Clustering, Projection]:
         """Parameters, clustering and projection of a view (cached; fitted once if cold)."""

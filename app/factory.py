@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from pathlib import Path
 
 import dash
@@ -53,6 +54,9 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     previews = PreviewFinder(settings.preview_settings(), diskcache.Cache(str(settings.cache_dir / "previews")))
     context = AppContext(settings=settings, engine=engine, previews=previews, startup_notices=startup_notices)
     set_current(context)
+    # The search index takes about 10 s to build at 1M songs: build it now, beside the
+    # first requests, rather than on the first search.
+    threading.Thread(target=engine.search_index, name="search-index", daemon=True).start()
 
     # Bootstrap's CSS is served from assets/ (vendored), never from a CDN: the app works offline.
     app = dash.Dash(

@@ -11,16 +11,27 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, MATCH, Dash, Input, Output, State, dcc, html
+from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, dcc, html
 
 from app.context import AppContext, current
-from components.ui import K_CONTROL_ID, audio_player, k_control, notices
+from components.ui import (
+    K_CONTROL_ID,
+    METHOD_CONTROL_IDS,
+    SETTINGS_ID,
+    audio_player,
+    k_control,
+    method_controls,
+    notices,
+)
 from core.query import GLOBAL_PARAMS
 
 PAGE_QUERY = {"type": "page-query", "page": ALL}
 NAV_LINK = {"type": "nav-link", "path": ALL}
 CALLBACK_ERROR_ID = "callback-error"
 PREVIEW_SLOT = {"type": "preview-slot", "song": MATCH, "where": MATCH}
+#: The method controls in the order the clientside callbacks list them (after K).
+SHELL_CONFIG_ID = "shell-config"
+_CONTROL_ORDER = ("algo", "scaler", "features", "eps", "min_samples", "linkage")
 
 
 def shell_layout(context: AppContext) -> html.Div:
@@ -64,6 +75,9 @@ def shell_layout(context: AppContext) -> html.Div:
             navbar,
             dbc.Container(
                 [
+                    dcc.Store(id=SETTINGS_ID),
+                    dcc.Store(id=SHELL_CONFIG_ID, data={"globalParams": list(GLOBAL_PARAMS)}),
+                    method_controls(catalog.features),
                     notices(context.startup_notices, "startup-notices"),
                     dbc.Alert(id=CALLBACK_ERROR_ID, is_open=False, color="danger", dismissable=True, className="py-2"),
                     dcc.Loading(
@@ -94,30 +108,30 @@ def register_shell_callbacks(app: Dash) -> None:
         return audio_player(preview, str(song["title"])), "preview-slot"
 
     app.clientside_callback(
-        """
-        function(queries, currentK) {
-            const nav = dash_clientside.callback_context.outputs_list[0].map(o => o.id.path);
-            if (!queries.length || !queries[0]) {
-                return [nav, dash_clientside.no_update];
-            }
-            const query = queries[0];
-            const search = "?" + new URLSearchParams(query).toString();
-            if (window.location.search !== search) {
-                window.history.replaceState(window.history.state, "", window.location.pathname + search);
-            }
-            const shared = new URLSearchParams();
-            GLOBAL_PARAMS.forEach(name => { if (query[name] !== undefined) shared.set(name, query[name]); });
-            const k = parseInt(query.k, 10);
-            return [nav.map(path => path + "?" + shared.toString()), k === currentK ? dash_clientside.no_update : k];
-        }
-        """.replace("GLOBAL_PARAMS", str(list(GLOBAL_PARAMS))),
-        Output(NAV_LINK, "href"),
-        Output(K_CONTROL_ID, "value"),
-        Input(PAGE_QUERY, "data"),
-        State(K_CONTROL_ID, "value"),
+        ClientsideFunction("audiospace", "settingsFromControls"),
+        Output(SETTINGS_ID, "data"),
+        Output("method-hint", "children"),
+        Output("hierarchical-settings", "style"),
+        Output("dbscan-eps", "style"),
+        Output("dbscan-min-samples", "style"),
+        Output(K_CONTROL_ID, "disabled"),
+        Input(K_CONTROL_ID, "value"),
+        *[Input(METHOD_CONTROL_IDS[name], "value") for name in _CONTROL_ORDER],
+        State(METHOD_CONTROL_IDS["features"], "options"),
     )
     app.clientside_callback(
-        "function(n) { return window.location.href; }",
+        ClientsideFunction("audiospace", "followPageQuery"),
+        Output(NAV_LINK, "href"),
+        Output(K_CONTROL_ID, "value"),
+        *[Output(METHOD_CONTROL_IDS[name], "value") for name in _CONTROL_ORDER],
+        Input(PAGE_QUERY, "data"),
+        State(METHOD_CONTROL_IDS["features"], "options"),
+        State(SHELL_CONFIG_ID, "data"),
+        State(K_CONTROL_ID, "value"),
+        *[State(METHOD_CONTROL_IDS[name], "value") for name in _CONTROL_ORDER],
+    )
+    app.clientside_callback(
+        ClientsideFunction("audiospace", "copyLink"),
         Output("copy-link", "content"),
         Input("copy-link", "n_clicks"),
         prevent_initial_call=True,

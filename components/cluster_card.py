@@ -15,9 +15,15 @@ from core.engine import SongView
 
 
 def cluster_card(
-    profile: ClusterProfile, total: int, representatives: Sequence[SongView], explorer_href: str, download_href: str
+    profile: ClusterProfile,
+    total: int,
+    summary: str,
+    representatives: Sequence[SongView],
+    explorer_href: str,
+    download_href: str,
 ) -> dbc.Card:
-    """The card of one cluster; hrefs lead to the explorer focused on it and its CSV."""
+    """The card of one cluster: description, written ``summary``, profile chart, songs to hear;
+    hrefs lead to the explorer focused on it and to its CSV."""
     color = cluster_color(profile.cluster)
     songs = html.Ul(
         [
@@ -52,6 +58,7 @@ def cluster_card(
             dbc.CardBody(
                 [
                     html.P(profile.description, className="fs-6 fw-semibold cluster-description"),
+                    html.P(summary, className="small cluster-summary"),
                     dcc.Graph(
                         figure=profile_bars(profile.zscores, color),
                         config={"displayModeBar": False},

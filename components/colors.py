@@ -10,6 +10,11 @@ NOISE_COLOR = "#9e9e9e"
 ZSCORE_SCALE = "RdBu_r"
 
 
+def cluster_name(cluster: int) -> str:
+    """ "Cluster 3", or "Noise" for DBSCAN's label −1."""
+    return "Noise" if cluster < 0 else f"Cluster {cluster}"
+
+
 def cluster_color(cluster: int) -> str:
     """Colour of cluster ``cluster`` (0-based); negative numbers are noise."""
     return NOISE_COLOR if cluster < 0 else PALETTE[cluster % len(PALETTE)]

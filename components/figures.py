@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from components.colors import ZSCORE_SCALE, cluster_color
+from components.colors import ZSCORE_SCALE, cluster_color, cluster_name
 from core.features import feature_title
 
 #: Constant uirevision: plotly keeps the user's camera and zoom across figure updates.
@@ -92,20 +93,55 @@ def quality_figure(
     return fig
 
 
-def sizes_figure(sizes: Sequence[int], descriptions: Sequence[str]) -> go.Figure:
-    """Songs per cluster, one coloured bar each."""
-    clusters = list(range(len(sizes)))
+def sizes_figure(sizes: Sequence[int], descriptions: Sequence[str], noise: int = 0) -> go.Figure:
+    """Songs per cluster, one coloured bar each, and a grey "Noise" bar when DBSCAN left some out."""
+    clusters = list(range(len(sizes))) + ([-1] if noise else [])
     fig = go.Figure(
         go.Bar(
-            x=[f"Cluster {c}" for c in clusters],
-            y=list(sizes),
+            x=[cluster_name(c) for c in clusters],
+            y=[*sizes, *([noise] if noise else [])],
             marker_color=[cluster_color(c) for c in clusters],
-            customdata=list(descriptions),
+            customdata=[*descriptions, *(["not dense enough to join a cluster"] if noise else [])],
             hovertemplate="%{x}: %{y:,} songs<br>%{customdata}<extra></extra>",
         )
     )
     fig.update_layout(title="Cluster sizes", template=_TEMPLATE, margin=_MARGIN, height=320, yaxis_title="songs")
     return fig
+
+
+#: Clusters drawn as their own trace (legend entry); the rest share one trace. DBSCAN can
+#: find hundreds of small clusters, and a trace each would make the plot crawl.
+MAX_CLUSTER_TRACES = 30
+
+
+@dataclass(frozen=True)
+class TraceGroup:
+    """Songs drawn as one trace: ``members`` index the plotted arrays; ``cluster`` is None
+    for the shared trace of the smaller clusters."""
+
+    name: str
+    members: np.ndarray
+    cluster: int | None
+    colors: str | list[str]
+
+
+def trace_groups(labels: np.ndarray) -> list[TraceGroup]:
+    """One group per cluster (noise first, then 0, 1, …); past MAX_CLUSTER_TRACES − 1 clusters
+    the remaining (smallest, as clusters are numbered by size) share one group.
+
+    The main plot has one trace per group, then the highlight trace, so the highlight's
+    index is ``len(trace_groups(labels))``.
+    """
+    clusters = [int(c) for c in np.unique(labels)]
+    own = clusters if len(clusters) <= MAX_CLUSTER_TRACES else clusters[: MAX_CLUSTER_TRACES - 1]
+    groups = [TraceGroup(cluster_name(c), np.flatnonzero(labels == c), c, cluster_color(c)) for c in own]
+    rest = clusters[len(own) :]
+    if rest:
+        members = np.flatnonzero(np.isin(labels, rest))
+        groups.append(
+            TraceGroup(f"{len(rest)} smaller clusters", members, None, [cluster_color(int(c)) for c in labels[members]])
+        )
+    return groups
 
 
 def _hover_text(titles: Sequence[str], artists: Sequence[str]) -> np.ndarray:
@@ -137,9 +173,9 @@ def projection_figure(
     text = _hover_text(titles, artists)
     ids = np.asarray(song_ids, dtype=object)
     fig = go.Figure()
-    for cluster in np.unique(labels):
-        members = np.flatnonzero(labels == cluster)
-        faint = focus_cluster is not None and cluster != focus_cluster
+    for group in trace_groups(labels):
+        members = group.members
+        faint = focus_cluster is not None and group.cluster != focus_cluster
         point = {"x": coords[members, 0], "y": coords[members, 1]}
         if three_d:
             point["z"] = coords[members, 2]
@@ -147,15 +183,11 @@ def projection_figure(
             scatter(
                 **point,
                 mode="markers",
-                name=f"Cluster {cluster}",
+                name=group.name,
                 customdata=ids[members],
                 text=text[members],
-                marker={
-                    "size": 3 if three_d else 5,
-                    "color": cluster_color(int(cluster)),
-                    "opacity": 0.12 if faint else 0.75,
-                },
-                hovertemplate=f"%{{text}}<br>Cluster {cluster}<extra></extra>",
+                marker={"size": 3 if three_d else 5, "color": group.colors, "opacity": 0.12 if faint else 0.75},
+                hovertemplate=f"%{{text}}<br>{group.name}<extra></extra>",
             )
         )
     fig.add_trace(highlight_trace(highlight, three_d))
@@ -219,17 +251,17 @@ def feature_scatter_figure(
     text = _hover_text(titles, artists)
     ids = np.asarray(song_ids, dtype=object)
     fig = go.Figure()
-    for cluster in np.unique(labels):
-        members = np.flatnonzero(labels == cluster)
+    for group in trace_groups(labels):
+        members = group.members
         fig.add_trace(
             go.Scatter(
                 x=x[members],
                 y=y[members],
                 mode="markers",
-                name=f"Cluster {cluster}",
+                name=group.name,
                 customdata=ids[members],
                 text=text[members],
-                marker={"size": 5, "color": cluster_color(int(cluster)), "opacity": 0.7},
+                marker={"size": 5, "color": group.colors, "opacity": 0.7},
                 hovertemplate="%{text}<br>%{x:.3g}, %{y:.3g}<extra></extra>",
             )
         )
@@ -302,5 +334,159 @@ def profile_bars(zscores: dict[str, float], color: str) -> go.Figure:
         xaxis={"range": [-2.5, 2.5], "zeroline": True, "title": None},
         yaxis_autorange="reversed",
         showlegend=False,
+    )
+    return fig
+
+
+def k_distance_figure(distances: np.ndarray, min_samples: int, suggested_eps: float, eps: float) -> go.Figure:
+    """Each song's distance to its ``min_samples``-th neighbour, sorted: DBSCAN's eps sits at the knee.
+
+    distances (m,) in scaled units, ascending; the suggested and the used eps are marked.
+    """
+    fig = go.Figure(go.Scatter(y=distances, mode="lines", name="k-distance", hovertemplate="%{y:.3f}<extra></extra>"))
+    fig.add_hline(
+        y=suggested_eps,
+        line_dash="dot",
+        line_color="#2ca02c",
+        annotation_text=f"suggested eps {suggested_eps:.2f}",
+        annotation_position="top left",
+    )
+    if abs(eps - suggested_eps) > 1e-9:
+        fig.add_hline(y=eps, line_dash="dash", line_color="#d62728", annotation_text=f"eps {eps:.2f}")
+    fig.update_layout(
+        title=f"k-distance (k = min samples = {min_samples}): eps at the knee",
+        template=_TEMPLATE,
+        margin=_MARGIN,
+        height=320,
+        xaxis_title="songs, sorted",
+        yaxis_title="distance (scaled)",
+    )
+    return fig
+
+
+def dendrogram_figure(
+    icoord: Sequence[Sequence[float]],
+    dcoord: Sequence[Sequence[float]],
+    leaf_labels: Sequence[str],
+    cut_height: float,
+    k: int,
+) -> go.Figure:
+    """A (truncated) dendrogram from scipy's coordinates, cut where it splits into k clusters."""
+    fig = go.Figure()
+    for xs, ys in zip(icoord, dcoord, strict=True):
+        fig.add_trace(
+            go.Scatter(
+                x=list(xs),
+                y=list(ys),
+                mode="lines",
+                line={"color": "#555", "width": 1},
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+    fig.add_hline(y=cut_height, line_dash="dot", line_color="#d62728", annotation_text=f"cut: K={k}")
+    ticks = [5 + 10 * i for i in range(len(leaf_labels))]
+    fig.update_layout(
+        title="Dendrogram (merges near the top are the last, most different ones)",
+        template=_TEMPLATE,
+        margin=_MARGIN,
+        height=360,
+        yaxis_title="merge distance",
+        xaxis={"tickvals": ticks, "ticktext": list(leaf_labels), "tickangle": -60},
+    )
+    return fig
+
+
+def distribution_figure(values: np.ndarray, labels: np.ndarray, feature: str) -> go.Figure:
+    """One box per cluster of a feature's raw values (noise, label −1, grey and last).
+
+    Quartiles, mean and 1.5-IQR whiskers are computed here from every song and sent
+    as numbers, so the figure stays small at a million songs.
+    """
+    fig = go.Figure()
+    for cluster in sorted(np.unique(labels), key=lambda c: (c < 0, c)):
+        member_values = values[labels == cluster]
+        q1, median, q3 = np.percentile(member_values, [25, 50, 75])
+        reach = 1.5 * (q3 - q1)
+        low = member_values[member_values >= q1 - reach].min()
+        high = member_values[member_values <= q3 + reach].max()
+        name = cluster_name(int(cluster))
+        fig.add_trace(
+            go.Box(
+                x=[name],
+                q1=[q1],
+                median=[median],
+                q3=[q3],
+                lowerfence=[low],
+                upperfence=[high],
+                mean=[member_values.mean()],
+                name=name,
+                marker_color=cluster_color(int(cluster)),
+            )
+        )
+    fig.update_layout(
+        title=f"{feature_title(feature)} by cluster",
+        template=_TEMPLATE,
+        margin=_MARGIN,
+        height=360,
+        showlegend=False,
+        yaxis_title=feature_title(feature),
+    )
+    return fig
+
+
+def mean_profile_figure(scaled_means: np.ndarray, features: Sequence[str]) -> go.Figure:
+    """Grouped bars: each cluster's mean of each feature, on 0–1 between the feature's
+    global minimum and maximum so that features of any unit share one axis.
+
+    scaled_means has shape (k, n_features).
+    """
+    fig = go.Figure()
+    labels = [feature_title(f) for f in features]
+    for cluster, row in enumerate(scaled_means):
+        fig.add_trace(
+            go.Bar(
+                x=labels,
+                y=row,
+                name=cluster_name(cluster),
+                marker_color=cluster_color(cluster),
+                hovertemplate=f"{cluster_name(cluster)} · %{{x}}: %{{y:.2f}}<extra></extra>",
+            )
+        )
+    fig.update_layout(
+        title="Mean of each feature per cluster (0 = lowest song, 1 = highest)",
+        barmode="group",
+        template=_TEMPLATE,
+        margin=_MARGIN,
+        height=380,
+        yaxis_range=[0, 1],
+    )
+    return fig
+
+
+def genre_crosstab_figure(counts: np.ndarray, clusters: Sequence[int], genres: Sequence[str]) -> go.Figure:
+    """Clusters × genres: colour is the share of the cluster's songs in each genre; text the count."""
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros_like(counts, dtype=float), where=totals > 0)
+    fig = go.Figure(
+        go.Heatmap(
+            z=shares,
+            x=list(genres),
+            y=[cluster_name(c) for c in clusters],
+            colorscale="Blues",
+            zmin=0,
+            zmax=1,
+            text=counts,
+            texttemplate="%{text}",
+            colorbar={"title": {"text": "share"}},
+            hovertemplate="%{y} · %{x}: %{text} songs (%{z:.0%} of the cluster)<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        title="Which genres each cluster holds",
+        template=_TEMPLATE,
+        margin=_MARGIN,
+        height=140 + 40 * len(clusters),
+        yaxis_autorange="reversed",
     )
     return fig

@@ -7,9 +7,13 @@ from dash import dcc, html
 
 from core.config import K_MIN
 from core.engine import SongView
+from core.features import feature_label
 from core.previews import Preview
 
 K_CONTROL_ID = "k-control"
+#: The shell's store of the clustering settings the controls show, in URL form (strings,
+#: defaults left out); pages re-render when it differs from their own query.
+SETTINGS_ID = "settings"
 
 
 def k_control(k_max: int, value: int) -> html.Div:
@@ -76,3 +80,108 @@ def song_player(song: SongView, where: str) -> html.Div:
     """The player (or placeholder) for a song shown in the part of a page named ``where``."""
     slot = preview_slot_id(song.id, where) if song.preview_pending else None
     return audio_player(song.preview, song.title, slot)
+
+
+METHOD_CONTROL_IDS = {
+    "algo": "algo-control",
+    "scaler": "scaler-control",
+    "features": "features-control",
+    "eps": "eps-control",
+    "min_samples": "min-samples-control",
+    "linkage": "linkage-control",
+}
+_ALGORITHM_LABELS = {"kmeans": "K-Means", "hierarchical": "Hierarchical", "dbscan": "DBSCAN"}
+_SCALER_LABELS = {"standard": "Standardise (z-score)", "minmax": "Min-max (0–1)", "robust": "Robust (median, IQR)"}
+_LINKAGE_LABELS = {"ward": "Ward", "complete": "Complete", "average": "Average", "single": "Single"}
+
+
+def _labelled(label: str, control: object, width: int | str = "auto", **kwargs: object) -> dbc.Col:
+    return dbc.Col([dbc.Label(label, className="small text-muted mb-0"), control], width=width, **kwargs)
+
+
+def method_controls(features: tuple[str, ...]) -> dbc.Row:
+    """How songs are clustered: method, scaling, features, and the method's own settings.
+
+    Values mirror the URL (``algo``, ``scaler``, ``features``, ``eps``, ``min_samples``,
+    ``linkage``); the DBSCAN and hierarchical settings show only for their method.
+    """
+    ids = METHOD_CONTROL_IDS
+    return dbc.Row(
+        [
+            _labelled(
+                "Method",
+                dbc.Select(
+                    id=ids["algo"],
+                    value="kmeans",
+                    size="sm",
+                    options=[{"label": v, "value": k} for k, v in _ALGORITHM_LABELS.items()],
+                ),
+            ),
+            _labelled(
+                "Scaling",
+                dbc.Select(
+                    id=ids["scaler"],
+                    value="standard",
+                    size="sm",
+                    options=[{"label": v, "value": k} for k, v in _SCALER_LABELS.items()],
+                ),
+            ),
+            _labelled(
+                "Features clustered",
+                dcc.Dropdown(
+                    id=ids["features"],
+                    multi=True,
+                    value=list(features),
+                    clearable=False,
+                    options=[{"label": feature_label(f), "value": f} for f in features],
+                    className="features-control",
+                ),
+                width=True,
+            ),
+            _labelled(
+                "Linkage",
+                dbc.Select(
+                    id=ids["linkage"],
+                    value="ward",
+                    size="sm",
+                    options=[{"label": v, "value": k} for k, v in _LINKAGE_LABELS.items()],
+                ),
+                id="hierarchical-settings",
+                style={"display": "none"},
+            ),
+            _labelled(
+                "eps",
+                dbc.Input(
+                    id=ids["eps"],
+                    type="number",
+                    min=0,
+                    step="any",
+                    placeholder="auto",
+                    debounce=True,
+                    size="sm",
+                    style={"width": "7rem"},
+                ),
+                id="dbscan-eps",
+                style={"display": "none"},
+            ),
+            _labelled(
+                "min samples",
+                dbc.Input(
+                    id=ids["min_samples"],
+                    type="number",
+                    min=2,
+                    step=1,
+                    placeholder="auto",
+                    debounce=True,
+                    size="sm",
+                    style={"width": "7rem"},
+                ),
+                id="dbscan-min-samples",
+                style={"display": "none"},
+            ),
+            dbc.Col(
+                html.Div(id="method-hint", className="small text-danger"), width="auto", className="align-self-end"
+            ),
+        ],
+        className="g-2 align-items-end method-controls mb-3",
+    )

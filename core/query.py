@@ -13,14 +13,25 @@ from dataclasses import asdict, dataclass, replace
 from core.config import K_MIN
 
 VIEWS = ("3d", "2d")
+ALGORITHMS = ("kmeans", "hierarchical", "dbscan")
+LINKAGES = ("ward", "complete", "average", "single")
+PROJECTIONS = ("pca", "tsne", "umap")
 #: Parameters every page shares; nav links carry these from page to page.
-GLOBAL_PARAMS = ("k",)
+GLOBAL_PARAMS = ("k", "algo", "scaler", "features", "eps", "min_samples", "linkage")
 MAX_QUERY_CHARS = 200
+_EPS_RANGE = (0.0, 1000.0)
+_MIN_SAMPLES_RANGE = (1, 10_000)
 
 
 @dataclass(frozen=True)
 class ViewQuery:
-    """Validated view state. ``song`` is a song id; ``cluster`` a cluster number < k."""
+    """Validated view state.
+
+    ``song`` is a song id; ``cluster`` a cluster number; ``features`` the clustered
+    features (None: all the dataset has); ``eps``/``min_samples`` (DBSCAN) None mean the
+    engine's defaults; ``proj`` the explorer's projection; ``feature`` the feature whose
+    distribution the heatmap page shows.
+    """
 
     k: int
     song: str | None = None
@@ -29,17 +40,36 @@ class ViewQuery:
     x: str | None = None
     y: str | None = None
     q: str = ""
+    algo: str = "kmeans"
+    scaler: str = "standard"
+    features: tuple[str, ...] | None = None
+    eps: float | None = None
+    min_samples: int | None = None
+    linkage: str = "ward"
+    proj: str = "pca"
+    feature: str | None = None
 
     def to_params(self) -> dict[str, str]:
-        """Canonical query parameters: k always, the rest only when set."""
+        """Canonical query parameters: k always, the rest only when not the default."""
         params = {"k": str(self.k)}
         for name, value in asdict(self).items():
-            if name != "k" and value not in (None, "", "3d"):
-                params[name] = str(value)
+            if name == "k" or value in (None, "") or value == _DEFAULTS.get(name):
+                continue
+            params[name] = ",".join(value) if isinstance(value, tuple) else str(value)
         return params
 
     def with_changes(self, **changes: object) -> ViewQuery:
         return replace(self, **changes)
+
+
+_DEFAULTS = {"view": "3d", "algo": "kmeans", "scaler": "standard", "linkage": "ward", "proj": "pca"}
+_CHOICES = {
+    "view": VIEWS,
+    "algo": ALGORITHMS,
+    "scaler": ("standard", "minmax", "robust"),
+    "linkage": LINKAGES,
+    "proj": PROJECTIONS,
+}
 
 
 @dataclass(frozen=True)
@@ -87,14 +117,30 @@ def parse_query(params: Mapping[str, object], limits: QueryLimits) -> tuple[View
 
     raw_cluster = _first(params.get("cluster"))
     cluster = _parse_int(raw_cluster)
-    if raw_cluster is not None and (cluster is None or not 0 <= cluster < k):
+    algo = (_first(params.get("algo")) or "").lower()
+    cluster_max = limits.k_max if algo == "dbscan" else k
+    if raw_cluster is not None and (cluster is None or not 0 <= cluster < cluster_max):
         notices.append(f"cluster={raw_cluster[:20]!r} does not exist at K={k}; showing every cluster.")
         cluster = None
 
-    view = (_first(params.get("view")) or "3d").lower()
-    if view not in VIEWS:
-        notices.append(f"view={view[:20]!r} is not one of {', '.join(VIEWS)}; showing 3d.")
-        view = "3d"
+    choices = {}
+    for name, allowed in _CHOICES.items():
+        value = (_first(params.get(name)) or _DEFAULTS[name]).lower()
+        if value not in allowed:
+            notices.append(f"{name}={value[:20]!r} is not one of {', '.join(allowed)}; showing {_DEFAULTS[name]}.")
+            value = _DEFAULTS[name]
+        choices[name] = value
+    features = _parse_features(_first(params.get("features")), limits.features, notices)
+    eps = _parse_number(params, "eps", float, _EPS_RANGE, notices)
+    min_samples = _parse_number(params, "min_samples", int, _MIN_SAMPLES_RANGE, notices)
+    if choices["algo"] != "dbscan":
+        eps = min_samples = None
+    if choices["algo"] != "hierarchical":
+        choices["linkage"] = _DEFAULTS["linkage"]
+    feature = _first(params.get("feature"))
+    if feature is not None and feature not in limits.features:
+        notices.append(f"feature={feature[:30]!r} is not a feature of this dataset; showing {limits.features[0]}.")
+        feature = None
 
     axes = {}
     for axis, fallback in (("x", 0), ("y", 1)):
@@ -107,4 +153,48 @@ def parse_query(params: Mapping[str, object], limits: QueryLimits) -> tuple[View
         axes[axis] = value
 
     q = (_first(params.get("q")) or "")[:MAX_QUERY_CHARS]
-    return ViewQuery(k=k, song=song, cluster=cluster, view=view, x=axes["x"], y=axes["y"], q=q), notices
+    query = ViewQuery(
+        k=k,
+        song=song,
+        cluster=cluster,
+        x=axes["x"],
+        y=axes["y"],
+        q=q,
+        features=features,
+        eps=eps,
+        min_samples=min_samples,
+        feature=feature,
+        **choices,
+    )
+    return query, notices
+
+
+def _parse_features(raw: str | None, available: tuple[str, ...], notices: list[str]) -> tuple[str, ...] | None:
+    """Comma-separated feature names, in the dataset's order; None means all of them."""
+    if raw is None:
+        return None
+    names = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in names if name not in available]
+    chosen = tuple(f for f in available if f in names)
+    if unknown:
+        notices.append(f"Not features of this dataset: {', '.join(n[:30] for n in unknown[:5])}; left out.")
+    if len(chosen) < 2:
+        notices.append("At least two features are needed; clustering on all of them.")
+        return None
+    return None if chosen == available else chosen
+
+
+def _parse_number(
+    params: Mapping[str, object], name: str, cast: type, bounds: tuple[float, float], notices: list[str]
+) -> float | int | None:
+    raw = _first(params.get(name))
+    if raw is None or raw == "":
+        return None
+    try:
+        value = cast(raw)
+    except ValueError:
+        value = None
+    if value is None or not bounds[0] < value <= bounds[1] or value != value:
+        notices.append(f"{name}={raw[:20]!r} is not a number in ({bounds[0]:g}, {bounds[1]:g}]; using the default.")
+        return None
+    return value

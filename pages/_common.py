@@ -1,9 +1,9 @@
-"""What every page does the same way: read the URL, render, follow the K control.
+"""What every page does the same way: read the URL, render, follow the shell's controls.
 
 A page is ``layout(**query)`` → ``page_frame(page, query, body)``, where ``body(query)``
 builds the page's content from a validated ViewQuery. The frame holds the page's
-query store (see app.shell), the URL notices and the body; ``follow_k(page, body)``
-re-renders the body when the shell's K control moves, without a page reload.
+query store (see app.shell), the URL notices and the body; ``follow_settings(page,
+body)`` re-renders the body when K or the method controls change, without a reload.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app.context import AppContext, current
-from components.ui import K_CONTROL_ID, notices
+from components.ui import SETTINGS_ID, notices
 from core.engine import ClusterParams, SongView, song_view
 from core.errors import DatasetError
-from core.query import ViewQuery, parse_query
+from core.query import GLOBAL_PARAMS, ViewQuery, parse_query
 
 Body = Callable[[ViewQuery], Any]
 
@@ -35,6 +35,11 @@ def href(path: str, **params: object) -> str:
     """A link with query parameters (None values left out)."""
     kept = {name: value for name, value in params.items() if value is not None}
     return f"{path}?{urlencode(kept)}" if kept else path
+
+
+def shared_params(query: ViewQuery) -> dict[str, str]:
+    """The query's parameters that every page shares (K and the method), for links."""
+    return {name: value for name, value in query.to_params().items() if name in GLOBAL_PARAMS}
 
 
 def error_alert(exc: Exception) -> dbc.Alert:
@@ -71,21 +76,46 @@ def stored_query(data: dict[str, str] | None, **changes: object) -> ViewQuery:
     return query
 
 
-def follow_k(page: str, body: Body) -> None:
-    """Re-render ``page``'s body when the K control changes (and put k in its URL)."""
+def settings_query(settings: dict[str, str] | None, data: dict[str, str]) -> ViewQuery | None:
+    """The page's query under the shell's clustering settings; None when they already agree.
+
+    A cluster in focus is dropped: under other settings it is another cluster.
+    """
+    if not settings:
+        return None
+    changes = {name: settings.get(name) for name in GLOBAL_PARAMS}
+    if all(changes[name] == data.get(name) for name in GLOBAL_PARAMS):
+        return None
+    return stored_query(data, **changes, cluster=None)
+
+
+def follow_settings(page: str, body: Body) -> None:
+    """Re-render ``page``'s body when K or the clustering method changes (and put them in its URL)."""
 
     @dash.callback(
         Output(f"{page}-body", "children"),
         Output(page_query_id(page), "data", allow_duplicate=True),
-        Input(K_CONTROL_ID, "value"),
+        Input(SETTINGS_ID, "data"),
         State(page_query_id(page), "data"),
         prevent_initial_call=True,
     )
-    def rerender(k: int | None, data: dict[str, str]) -> tuple[Any, dict[str, str]]:
-        if k is None or str(k) == data.get("k"):
+    def rerender(settings: dict[str, str] | None, data: dict[str, str]) -> tuple[Any, dict[str, str]]:
+        query = settings_query(settings, data)
+        if query is None:
             raise PreventUpdate
-        query = stored_query(data, k=k, cluster=None)
         return render(body, query), query.to_params()
+
+
+#: Cards, heatmap rows and profile tables show at most this many clusters (the largest).
+MAX_CLUSTERS_SHOWN = 30
+
+
+def shown_profiles(clustering: Any) -> tuple[tuple, str]:
+    """The profiles of the largest MAX_CLUSTERS_SHOWN clusters, and a note when some are left out."""
+    profiles = clustering.profiles[:MAX_CLUSTERS_SHOWN]
+    hidden = len(clustering.profiles) - len(profiles)
+    note = f" Showing the {len(profiles)} largest of {len(clustering.profiles):,} clusters." if hidden else ""
+    return profiles, note
 
 
 def song_views(context: AppContext, clustering: Any, rows: Any) -> list[SongView]:

@@ -9,9 +9,10 @@ from dash import html
 from app.context import current
 from components.cluster_card import cluster_card
 from core.query import ViewQuery
-from pages._common import follow_k, href, page_frame, song_views
+from core.summaries import summarise
+from pages._common import follow_settings, href, page_frame, shared_params, shown_profiles, song_views
 
-dash.register_page(__name__, path="/clusters", name="Cluster cards", order=4, title="Clusters · Audio Space Explorer")
+dash.register_page(__name__, path="/clusters", name="Clusters", order=4, title="Clusters · Audio Space Explorer")
 PAGE = "clusters"
 
 
@@ -19,27 +20,30 @@ def body(query: ViewQuery) -> list:
     context = current()
     _, clustering, _ = context.models(query)
     total = len(clustering.labels)
-    cards = [
-        dbc.Col(
-            cluster_card(
-                profile,
-                total,
-                song_views(context, clustering, profile.representatives),
-                explorer_href=href("/explorer", k=query.k, cluster=profile.cluster),
-                download_href=href("/download/songs.csv", k=query.k, cluster=profile.cluster),
-            ),
-            md=6,
-            xl=4,
+    mean_spread = sum(p.spread for p in clustering.profiles) / max(len(clustering.profiles), 1)
+    shared = shared_params(query)
+    profiles, shown_note = shown_profiles(clustering)
+    cards = []
+    for profile in profiles:
+        songs = song_views(context, clustering, profile.representatives)
+        summary = summarise(profile, total, mean_spread, [f"{s.title} — {s.artist or 'Unknown artist'}" for s in songs])
+        card = cluster_card(
+            profile,
+            total,
+            summary,
+            songs,
+            explorer_href=href("/explorer", **shared, cluster=profile.cluster),
+            download_href=href("/download/songs.csv", **shared, cluster=profile.cluster),
         )
-        for profile in clustering.profiles
-    ]
+        cards.append(dbc.Col(card, md=6, xl=4))
+    noise = f" {clustering.noise:,} songs are noise (in no cluster)." if clustering.noise else ""
     return [
         html.Div(
             [
-                html.Span(f"{clustering.k} clusters of {total:,} songs. ", className="text-muted"),
+                html.Span(f"{clustering.k} clusters of {total:,} songs.{noise}{shown_note} ", className="text-muted"),
                 html.A(
                     "Download every song with its cluster (CSV)",
-                    href=href("/download/songs.csv", k=query.k),
+                    href=href("/download/songs.csv", **shared),
                     download="",
                     id="download-all",
                     className="btn btn-sm btn-outline-secondary ms-2",
@@ -55,4 +59,4 @@ def layout(k: str | None = None, **query: object) -> html.Div:
     return page_frame(PAGE, {**query, "k": k}, body)
 
 
-follow_k(PAGE, body)
+follow_settings(PAGE, body)

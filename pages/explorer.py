@@ -1,53 +1,45 @@
-"""3D explorer: the songs in PCA space, coloured by cluster; click one to hear it and its neighbours.
+"""3D explorer: the songs in a projection, coloured by cluster; click one to hear it and its neighbours.
 
 The figure is updated in place (same graph, constant uirevision), so the camera stays
-where the user left it when K, the view or the selected song change. Above
-``DISPLAY_MAX`` songs the plot shows a seeded sample (the same in every worker) and
-says so; the selected song and its neighbours are always drawn.
+where the user left it when K, the method, the view or the selected song change.
+Projections are for looking only: clusters and neighbours always come from the full
+scaled feature space. PCA draws up to ``DISPLAY_MAX`` songs (above that a seeded
+sample, the same in every worker, and the page says so); t-SNE and UMAP draw the songs
+the engine embedded. The selected song and its neighbours are always drawn when the
+projection has them.
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import dash
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import ALL, Input, Output, Patch, State, callback, clientside_callback, ctx, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app.context import AppContext, current
-from components.figures import feature_scatter_figure, highlight_trace, projection_figure
+from components.figures import feature_scatter_figure, highlight_trace, projection_figure, trace_groups
 from components.song_panel import song_panel
-from components.ui import K_CONTROL_ID
+from components.ui import SETTINGS_ID
 from core.features import feature_title
 from core.query import ViewQuery
-from pages._common import href, neighbour_views, page_frame, page_query_id, song_views, stored_query
+from pages._common import (
+    href,
+    neighbour_views,
+    page_frame,
+    page_query_id,
+    settings_query,
+    shared_params,
+    song_views,
+    stored_query,
+)
+from pages._plot_space import PAIR_MAX, PROJECTION_NAMES, PlotSpace, pair_rows, plot_space
 
-dash.register_page(__name__, path="/explorer", name="3D explorer", order=1, title="3D explorer · Audio Space Explorer")
+dash.register_page(__name__, path="/explorer", name="Explorer", order=1, title="3D explorer · Audio Space Explorer")
 PAGE = "explorer"
-DISPLAY_MAX = 20_000
-#: The feature-pair scatter is SVG: it draws a seeded sample of this many of the shown songs.
-PAIR_MAX = 4_000
 PICK = {"type": "pick-song", "page": PAGE, "song": ALL, "from": ALL}
 _PREFERRED_AXES = ("valence", "energy")
-
-
-@lru_cache(maxsize=4)
-def display_rows(n_songs: int, seed: int) -> np.ndarray:
-    """Positions of the songs drawn: all up to DISPLAY_MAX, else a seeded sorted sample."""
-    if n_songs <= DISPLAY_MAX:
-        return np.arange(n_songs)
-    return np.sort(np.random.default_rng(seed).choice(n_songs, DISPLAY_MAX, replace=False))
-
-
-@lru_cache(maxsize=4)
-def pair_rows(n_songs: int, seed: int) -> np.ndarray:
-    """Positions of the songs in the feature-pair scatter (a subset of display_rows)."""
-    shown = display_rows(n_songs, seed)
-    if len(shown) <= PAIR_MAX:
-        return shown
-    return np.sort(np.random.default_rng(seed + 1).choice(shown, PAIR_MAX, replace=False))
+_GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True}
 
 
 def _axes(query: ViewQuery, features: tuple[str, ...]) -> tuple[str, str]:
@@ -55,7 +47,7 @@ def _axes(query: ViewQuery, features: tuple[str, ...]) -> tuple[str, str]:
     return query.x or default[0], query.y or default[1]
 
 
-def _selection(context: AppContext, query: ViewQuery):
+def _selection(context: AppContext, query: ViewQuery, space: PlotSpace):
     """(song panel, highlight points) for the query's song, or (placeholder, None)."""
     if query.song is None:
         placeholder = html.Div(
@@ -64,39 +56,40 @@ def _selection(context: AppContext, query: ViewQuery):
             id="explorer-panel-empty",
         )
         return placeholder, None
-    params, clustering, projection = context.models(query)
+    params, clustering, _ = context.models(query)
     neighbours = neighbour_views(context, params, clustering, query.song)
     catalog = context.engine.catalog
     rows = [catalog.row_of(query.song)] + [catalog.row_of(view.id) for view, _, _ in neighbours]
-    songs = catalog.songs.iloc[rows]
+    panel = song_panel(PAGE, song_views(context, clustering, rows[:1])[0], neighbours)
+    if not space.has(rows[0]):
+        return panel, None
+    drawn = [row for row in rows if space.has(row)]
+    songs = catalog.songs.iloc[drawn]
     highlight = {
-        "coords": projection.coords[rows],
+        "coords": space.coords_of(drawn),
         "ids": songs["id"].tolist(),
         "titles": songs["title"].tolist(),
         "artists": songs["artist"].tolist(),
     }
-    panel = song_panel(PAGE, song_views(context, clustering, rows[:1])[0], neighbours)
     return panel, highlight
 
 
-def _shown(context: AppContext, rows: np.ndarray):
+def _songs(context: AppContext, rows: np.ndarray):
     shown = context.engine.catalog.songs.iloc[rows]
     return shown, shown["id"].tolist(), shown["title"].tolist(), shown["artist"].tolist()
 
 
-def _main_figure(context: AppContext, query: ViewQuery, highlight: dict | None):
-    _, clustering, projection = context.models(query)
-    rows = display_rows(len(context.engine.catalog), context.settings.seed)
-    _, ids, titles, artists = _shown(context, rows)
-    axis_titles = [f"PC{i + 1} ({v:.0%} of variance)" for i, v in enumerate(projection.explained_variance)]
+def _main_figure(context: AppContext, query: ViewQuery, space: PlotSpace, highlight: dict | None):
+    _, clustering, _ = context.models(query)
+    _, ids, titles, artists = _songs(context, space.rows)
     return projection_figure(
-        projection.coords[rows],
-        clustering.labels[rows],
+        space.coords,
+        clustering.labels[space.rows],
         ids,
         titles,
         artists,
-        axis_titles,
-        query.view,
+        space.axis_titles,
+        space.mode,
         highlight,
         query.cluster,
     )
@@ -105,69 +98,81 @@ def _main_figure(context: AppContext, query: ViewQuery, highlight: dict | None):
 def _pair_figure(context: AppContext, query: ViewQuery):
     _, clustering, _ = context.models(query)
     rows = pair_rows(len(context.engine.catalog), context.settings.seed)
-    shown, ids, titles, artists = _shown(context, rows)
+    shown, ids, titles, artists = _songs(context, rows)
     x, y = _axes(query, clustering.features)
     return feature_scatter_figure(
         shown[x].to_numpy(), shown[y].to_numpy(), clustering.labels[rows], ids, titles, artists, x, y
     )
 
 
-def _note(context: AppContext, query: ViewQuery) -> list:
-    _, _, projection = context.models(query)
-    variance = projection.explained_variance
-    n = len(context.engine.catalog)
-    parts = [
-        f"The three axes are one PCA of the scaled features: they show {variance.sum():.0%} of the variance "
-        f"(PC1 {variance[0]:.0%}, PC2 {variance[1]:.0%}, PC3 {variance[2]:.0%}). "
-        "Distances in the plot are approximate; neighbours are computed in the full feature space."
-    ]
-    if n > DISPLAY_MAX:
-        parts.append(f" Showing a fixed sample of {DISPLAY_MAX:,} of {n:,} songs.")
-    note = [html.Span("".join(parts))]
+def _note(query: ViewQuery, space: PlotSpace) -> list:
+    note: list = [html.Span(space.note)]
     if query.cluster is not None:
         note += [
             html.Span(f" Cluster {query.cluster} is in focus. "),
-            dcc.Link("Show every cluster", href=href("/explorer", k=query.k, song=query.song)),
+            dcc.Link("Show every cluster", href=href("/explorer", **shared_params(query), song=query.song)),
         ]
     return note
 
 
 def body(query: ViewQuery) -> dbc.Row:
     context = current()
-    panel, highlight = _selection(context, query)
+    space = plot_space(context, query)
+    panel, highlight = _selection(context, query, space)
     features = context.engine.catalog.features
     x, y = _axes(query, features)
     options = [{"label": feature_title(f), "value": f} for f in features]
-    graph_config = {"displaylogo": False, "scrollZoom": True}
+    pair_title = "Any two features"
+    if len(context.engine.catalog) > PAIR_MAX:
+        pair_title += f" · a fixed sample of {PAIR_MAX:,} songs"
+    controls = dbc.Row(
+        [
+            dbc.Col(
+                dbc.RadioItems(
+                    id="explorer-proj",
+                    value=query.proj,
+                    inline=True,
+                    options=[{"label": label, "value": key} for key, label in PROJECTION_NAMES.items()],
+                )
+            ),
+            dbc.Col(
+                dbc.RadioItems(
+                    id="explorer-view",
+                    value=query.view,
+                    inline=True,
+                    options=[
+                        {"label": "3D", "value": "3d", "disabled": query.proj != "pca"},
+                        {"label": "2D", "value": "2d", "disabled": query.proj != "pca"},
+                    ],
+                ),
+                width="auto",
+            ),
+        ],
+        className="mb-1",
+    )
+    loading = html.Div(
+        [dbc.Spinner(size="sm"), " Projecting… t-SNE and UMAP take a while the first time only."],
+        className="text-muted small",
+    )
     return dbc.Row(
         [
             dbc.Col(
                 [
-                    dbc.RadioItems(
-                        id="explorer-view",
-                        options=[{"label": "3D", "value": "3d"}, {"label": "2D", "value": "2d"}],
-                        value=query.view,
-                        inline=True,
-                        className="mb-1",
-                    ),
+                    controls,
                     dcc.Store(id="explorer-pick"),
                     dcc.Loading(
                         dcc.Graph(
-                            id="explorer-graph", figure=_main_figure(context, query, highlight), config=graph_config
+                            id="explorer-graph",
+                            figure=_main_figure(context, query, space, highlight),
+                            config=_GRAPH_CONFIG,
                         ),
                         delay_show=250,
+                        custom_spinner=loading,
                     ),
-                    html.Div(_note(context, query), id="explorer-note", className="small text-muted mb-3"),
+                    html.Div(_note(query, space), id="explorer-note", className="small text-muted mb-3"),
                     dbc.Card(
                         [
-                            dbc.CardHeader(
-                                "Any two features"
-                                + (
-                                    f" · a fixed sample of {PAIR_MAX:,} songs"
-                                    if len(context.engine.catalog) > PAIR_MAX
-                                    else ""
-                                )
-                            ),
+                            dbc.CardHeader(pair_title),
                             dbc.CardBody(
                                 [
                                     dbc.Row(
@@ -188,7 +193,9 @@ def body(query: ViewQuery) -> dbc.Row:
                                         className="g-2 mb-2",
                                     ),
                                     dcc.Graph(
-                                        id="explorer-features", figure=_pair_figure(context, query), config=graph_config
+                                        id="explorer-features",
+                                        figure=_pair_figure(context, query),
+                                        config=_GRAPH_CONFIG,
                                     ),
                                 ]
                             ),
@@ -211,42 +218,46 @@ def layout(k: str | None = None, **query: object) -> html.Div:
     Output("explorer-features", "figure"),
     Output("explorer-panel", "children"),
     Output("explorer-note", "children"),
+    Output("explorer-view", "options"),
     Output(page_query_id(PAGE), "data", allow_duplicate=True),
-    Input(K_CONTROL_ID, "value"),
+    Input(SETTINGS_ID, "data"),
     Input("explorer-view", "value"),
+    Input("explorer-proj", "value"),
+    State("explorer-view", "options"),
     State(page_query_id(PAGE), "data"),
     prevent_initial_call=True,
 )
-def redraw(k: int | None, view: str, data: dict[str, str]):
-    """K or 2D/3D changed: redraw in place (the camera stays), keep the selected song."""
-    if k is None or (str(k) == data.get("k") and view == data.get("view", "3d")):
+def redraw(settings: dict[str, str] | None, view: str, proj: str, view_options: list, data: dict[str, str]):
+    """K, the method, the projection or 2D/3D changed: redraw, keeping the selected song.
+
+    When only the clustering changed, the traces and axis titles are patched into the
+    figure the browser has: plotly.js keeps a rotated 3D camera through a patch, not
+    through a new figure, whatever its uirevision.
+    """
+    query = (settings_query(settings, data) or stored_query(data)).with_changes(view=view, proj=proj)
+    if query.to_params() == data:
         raise PreventUpdate
     context = current()
-    query = stored_query(data, k=k, view=view, cluster=data.get("cluster") if str(k) == data.get("k") else None)
-    panel, highlight = _selection(context, query)
-    return (
-        _main_figure(context, query, highlight),
-        _pair_figure(context, query),
-        panel,
-        _note(context, query),
-        query.to_params(),
-    )
+    space = plot_space(context, query)
+    panel, highlight = _selection(context, query, space)
+    figure = _main_figure(context, query, space, highlight)
+    before = stored_query(data)
+    if (before.proj, before.view) == (query.proj, query.view):
+        patch = Patch()
+        patch["data"] = figure.to_plotly_json()["data"]
+        three_d = space.mode == "3d"
+        axes = patch["layout"]["scene"] if three_d else patch["layout"]
+        for axis, title in zip(("xaxis", "yaxis", "zaxis")[: 3 if three_d else 2], space.axis_titles, strict=False):
+            axes[axis]["title"]["text"] = title
+        figure = patch
+    options = [{**option, "disabled": proj != "pca"} for option in view_options]
+    return figure, _pair_figure(context, query), panel, _note(query, space), options, query.to_params()
 
 
 # Drop clicks that end a drag-to-rotate, and reset clickData so the same song can be
 # clicked again: the server callback below listens to this store, not to clickData.
 clientside_callback(
-    """
-    function(mainClick, pairClick) {
-        const click = mainClick || pairClick;
-        const reset = [null, null];
-        if (!click || !click.points || !click.points.length) return [dash_clientside.no_update, ...reset];
-        if (mainClick && Date.now() - (window.audioSpaceLastDragEnd || 0) < 400) {
-            return [dash_clientside.no_update, ...reset];
-        }
-        return [{song: String(click.points[0].customdata), at: Date.now()}, ...reset];
-    }
-    """,
+    ClientsideFunction("audiospace", "explorerClickGate"),
     Output("explorer-pick", "data"),
     Output("explorer-graph", "clickData"),
     Output("explorer-features", "clickData"),
@@ -280,11 +291,11 @@ def select_song(pick: dict | None, _clicks: list, data: dict[str, str]):
     query = stored_query(data, song=song)
     if query.song is None:
         raise PreventUpdate
-    panel, highlight = _selection(context, query)
+    space = plot_space(context, query)
+    panel, highlight = _selection(context, query, space)
     _, clustering, _ = context.models(query)
-    rows = display_rows(len(context.engine.catalog), context.settings.seed)
     figure = Patch()
-    figure["data"][len(np.unique(clustering.labels[rows]))] = highlight_trace(highlight, query.view == "3d")
+    figure["data"][len(trace_groups(clustering.labels[space.rows]))] = highlight_trace(highlight, space.mode == "3d")
     return panel, figure, query.to_params()
 
 
@@ -298,6 +309,5 @@ def select_song(pick: dict | None, _clicks: list, data: dict[str, str]):
 )
 def change_axes(x: str, y: str, data: dict[str, str]):
     """Another feature pair: redraw the 2D feature scatter and put x, y in the URL."""
-    context = current()
     query = stored_query(data, x=x, y=y)
-    return _pair_figure(context, query), query.to_params()
+    return _pair_figure(current(), query), query.to_params()

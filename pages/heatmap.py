@@ -5,20 +5,21 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import numpy as np
-from dash import dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from app.context import current
-from components.figures import zscore_heatmap
+from components.figures import distribution_figure, mean_profile_figure, zscore_heatmap
 from components.song_panel import cluster_badge
 from core.features import feature_title
 from core.query import ViewQuery
-from pages._common import follow_k, page_frame
+from pages._common import MAX_CLUSTERS_SHOWN, follow_settings, page_frame, page_query_id, shown_profiles, stored_query
 
 dash.register_page(__name__, path="/heatmap", name="Heatmap", order=2, title="Heatmap · Audio Space Explorer")
 PAGE = "heatmap"
+_GRAPH = {"config": {"displaylogo": False}}
 
 
-def _profile_table(clustering) -> dbc.Table:
+def _profile_table(clustering, profiles) -> dbc.Table:
     features = clustering.features
     head = html.Thead(
         html.Tr(
@@ -39,7 +40,7 @@ def _profile_table(clustering) -> dbc.Table:
                 *[html.Td(f"{p.means[f]:.4g}", className="text-end") for f in features],
             ]
         )
-        for p in clustering.profiles
+        for p in profiles
     ]
     return dbc.Table(
         [head, html.Tbody(rows)],
@@ -52,21 +53,60 @@ def _profile_table(clustering) -> dbc.Table:
     )
 
 
-def body(query: ViewQuery) -> list:
+def _distribution(query: ViewQuery):
     _, clustering, _ = current().models(query)
-    profiles = clustering.profiles
-    zscores = np.array([[p.zscores[f] for f in clustering.features] for p in profiles])
-    means = np.array([[p.means[f] for f in clustering.features] for p in profiles])
-    figure = zscore_heatmap(zscores, means, clustering.features, [p.description for p in profiles])
+    feature = query.feature or clustering.features[0]
+    values = current().engine.catalog.songs[feature].to_numpy()
+    shown = clustering.labels < MAX_CLUSTERS_SHOWN
+    return distribution_figure(values[shown], clustering.labels[shown], feature)
+
+
+def body(query: ViewQuery) -> list:
+    context = current()
+    _, clustering, _ = context.models(query)
+    features = clustering.features
+    profiles, shown_note = shown_profiles(clustering)
+    zscores = np.array([[p.zscores[f] for f in features] for p in profiles])
+    means = np.array([[p.means[f] for f in features] for p in profiles])
+    raw = context.engine.catalog.songs[list(features)]
+    low, high = raw.min().to_numpy(), raw.max().to_numpy()
+    scaled_means = (means - low) / np.where(high > low, high - low, 1.0)
+    options = [{"label": feature_title(f), "value": f} for f in features]
+    noise = f" {clustering.noise:,} noise songs are left out of the heatmap and profiles." if clustering.noise else ""
     return [
         html.P(
             "Each cell is how far a cluster's average lies from the average of all songs, in standard "
-            "deviations (z-score): red above, blue below. Hover for the cluster's raw mean.",
+            "deviations (z-score): red above, blue below. Hover for the cluster's raw mean." + noise + shown_note,
             className="text-muted small",
         ),
-        dcc.Graph(id="heatmap-graph", figure=figure, config={"displaylogo": False}),
+        dcc.Graph(
+            id="heatmap-graph",
+            figure=zscore_heatmap(zscores, means, features, [p.description for p in profiles]),
+            **_GRAPH,
+        ),
+        dbc.Row(
+            [
+                dbc.Col(
+                    dcc.Graph(id="heatmap-means", figure=mean_profile_figure(scaled_means, features), **_GRAPH), lg=7
+                ),
+                dbc.Col(
+                    [
+                        dcc.Dropdown(
+                            id="heatmap-feature",
+                            options=options,
+                            value=query.feature or features[0],
+                            clearable=False,
+                            className="mb-1",
+                        ),
+                        dcc.Graph(id="heatmap-distribution", figure=_distribution(query), **_GRAPH),
+                    ],
+                    lg=5,
+                ),
+            ],
+            className="g-3 my-2",
+        ),
         html.H5("Cluster profiles (raw means)", className="mt-3"),
-        _profile_table(clustering),
+        _profile_table(clustering, profiles),
     ]
 
 
@@ -74,4 +114,17 @@ def layout(k: str | None = None, **query: object) -> html.Div:
     return page_frame(PAGE, {**query, "k": k}, body)
 
 
-follow_k(PAGE, body)
+follow_settings(PAGE, body)
+
+
+@callback(
+    Output("heatmap-distribution", "figure"),
+    Output(page_query_id(PAGE), "data", allow_duplicate=True),
+    Input("heatmap-feature", "value"),
+    State(page_query_id(PAGE), "data"),
+    prevent_initial_call=True,
+)
+def show_distribution(feature: str, data: dict[str, str]):
+    """Another feature's distribution per cluster; the feature goes in the URL."""
+    query = stored_query(data, feature=feature)
+    return _distribution(query), query.to_params()

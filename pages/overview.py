@@ -1,4 +1,4 @@
-"""Overview: how many songs, how good this K is, and the charts that justify K."""
+"""Overview: how many songs, how good this clustering is, and the charts that justify it."""
 
 from __future__ import annotations
 
@@ -8,102 +8,172 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from app.context import current
-from components.figures import elbow_figure, quality_figure, sizes_figure
+from app.context import AppContext, current
+from components.figures import (
+    dendrogram_figure,
+    elbow_figure,
+    k_distance_figure,
+    quality_figure,
+    sizes_figure,
+)
 from components.ui import metric_card
 from core.config import K_MIN
+from core.engine import ClusterParams
 from core.query import ViewQuery
-from pages._common import follow_k, page_frame
+from pages._common import follow_settings, page_frame
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview · Audio Space Explorer")
 PAGE = "overview"
+_GRAPH = {"config": {"displaylogo": False}}
 
 
-def _number(value: float, digits: int = 3) -> str:
+def _number(value: float | None, digits: int = 3) -> str:
     return "—" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
-def body(query: ViewQuery) -> list:
-    context = current()
+def _metrics(context: AppContext, query: ViewQuery, clustering, projection) -> dbc.Row:
     catalog = context.engine.catalog
-    params, clustering, projection = context.models(query)
-    sweep = context.engine.sweep(params, range(K_MIN, context.k_max + 1))
     sampled = (
         f"mean over a seeded sample of {clustering.silhouette_sample:,} songs"
         if clustering.silhouette_sample
         else "exact, over every song"
     )
     variance = projection.explained_variance
-    metrics = dbc.Row(
+    cards = [
+        metric_card(
+            "Songs", f"{len(catalog):,}", "demo data" if catalog.is_demo else catalog.report.source, "metric-songs"
+        ),
+        metric_card(
+            "Clusters found" if query.algo == "dbscan" else "K (clusters)",
+            str(clustering.k),
+            clustering.method,
+            "metric-k",
+        ),
+    ]
+    if query.algo == "dbscan":
+        share = clustering.noise / len(catalog)
+        cards.append(
+            metric_card("Noise", f"{clustering.noise:,}", f"{share:.0%} of songs, in no cluster", "metric-noise")
+        )
+    cards += [
+        metric_card(
+            "Silhouette",
+            _number(clustering.silhouette),
+            f"−1…1, higher is better; {sampled}. {clustering.metrics_note}".strip(),
+            "metric-silhouette",
+        ),
+        metric_card(
+            "Davies-Bouldin", _number(clustering.davies_bouldin), "≥ 0, lower is better", "metric-davies-bouldin"
+        ),
+        metric_card(
+            "Calinski-Harabasz", _number(clustering.calinski_harabasz, 0), "higher is better", "metric-calinski"
+        ),
+        metric_card(
+            "PCA variance shown",
+            f"{variance[:3].sum():.0%}",
+            f"PC1 {variance[0]:.0%} · PC2 {variance[1]:.0%} · PC3 {variance[2]:.0%}",
+            "metric-variance",
+        ),
+    ]
+    return dbc.Row([dbc.Col(card, xl=True) for card in cards], className="g-3 mb-3 row-cols-2 row-cols-md-3")
+
+
+def _charts(context: AppContext, query: ViewQuery, params: ClusterParams, clustering) -> list:
+    engine = context.engine
+    sizes = sizes_figure(clustering.sizes, [p.description for p in clustering.profiles], clustering.noise)
+    if query.algo == "dbscan":
+        kd = engine.k_distance(params)
+        justify = [
+            dcc.Graph(
+                id="overview-k-distance",
+                figure=k_distance_figure(kd.distances, kd.min_samples, kd.suggested_eps, params.eps),
+                **_GRAPH,
+            )
+        ]
+    else:
+        sweep = engine.sweep(params, range(K_MIN, context.k_max + 1))
+        justify = [
+            dcc.Graph(id="overview-elbow", figure=elbow_figure(sweep.ks, sweep.inertia, query.k), **_GRAPH),
+            dcc.Graph(
+                id="overview-quality",
+                figure=quality_figure(sweep.ks, sweep.silhouette, sweep.davies_bouldin, query.k),
+                **_GRAPH,
+            ),
+        ]
+    row = dbc.Row(
         [
-            dbc.Col(
-                metric_card(
-                    "Songs",
-                    f"{len(catalog):,}",
-                    "demo data" if catalog.is_demo else catalog.report.source,
-                    "metric-songs",
-                )
-            ),
-            dbc.Col(metric_card("K (clusters)", str(clustering.k), clustering.method, "metric-k")),
-            dbc.Col(
-                metric_card(
-                    "Silhouette",
-                    _number(clustering.silhouette),
-                    f"−1…1, higher is better; {sampled}",
-                    "metric-silhouette",
-                )
-            ),
-            dbc.Col(
-                metric_card(
-                    "Davies-Bouldin",
-                    _number(clustering.davies_bouldin),
-                    "≥ 0, lower is better",
-                    "metric-davies-bouldin",
-                )
-            ),
-            dbc.Col(
-                metric_card(
-                    "Calinski-Harabasz", f"{clustering.calinski_harabasz:,.0f}", "higher is better", "metric-calinski"
-                )
-            ),
-            dbc.Col(
-                metric_card(
-                    "PCA variance shown",
-                    f"{variance[:3].sum():.0%}",
-                    f"PC1 {variance[0]:.0%} · PC2 {variance[1]:.0%} · PC3 {variance[2]:.0%}",
-                    "metric-variance",
-                )
-            ),
-        ],
-        className="g-3 mb-3 row-cols-2 row-cols-md-3 row-cols-xl-6",
-    )
-    graph = {"config": {"displaylogo": False}}
-    charts = dbc.Row(
-        [
-            dbc.Col(
-                dcc.Graph(id="overview-elbow", figure=elbow_figure(sweep.ks, sweep.inertia, query.k), **graph), lg=4
-            ),
-            dbc.Col(
-                dcc.Graph(
-                    id="overview-quality",
-                    figure=quality_figure(sweep.ks, sweep.silhouette, sweep.davies_bouldin, query.k),
-                    **graph,
-                ),
-                lg=4,
-            ),
-            dbc.Col(
-                dcc.Graph(
-                    id="overview-sizes",
-                    figure=sizes_figure(clustering.sizes, [p.description for p in clustering.profiles]),
-                    **graph,
-                ),
-                lg=4,
-            ),
+            *(dbc.Col(graph, lg=4) for graph in justify),
+            dbc.Col(dcc.Graph(id="overview-sizes", figure=sizes, **_GRAPH), lg=4),
         ],
         className="g-3 mb-3",
     )
+    if query.algo != "hierarchical":
+        return [row]
+    tree = engine.dendrogram(params)
+    figure = dendrogram_figure(tree.icoord, tree.dcoord, tree.leaf_labels, tree.cut_height, clustering.k)
+    return [row, dcc.Graph(id="overview-dendrogram", figure=figure, className="mb-3", **_GRAPH)]
+
+
+def _comparison(context: AppContext, query: ViewQuery, params: ClusterParams) -> dbc.Card:
+    """The three methods on the same scaled features, side by side."""
+    head = html.Thead(
+        html.Tr(
+            [
+                html.Th(h)
+                for h in (
+                    "Method",
+                    "Clusters",
+                    "Noise",
+                    "Silhouette ↑",
+                    "Davies-Bouldin ↓",
+                    "Calinski-Harabasz ↑",
+                    "Inertia ↓",
+                    "",
+                )
+            ]
+        )
+    )
+    rows = []
+    for score in context.engine.compare(params):
+        current_row = score.algorithm == query.algo
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(score.method),
+                    html.Td(score.clusters),
+                    html.Td(f"{score.noise:,}"),
+                    html.Td(_number(score.silhouette)),
+                    html.Td(_number(score.davies_bouldin)),
+                    html.Td(_number(score.calinski_harabasz, 0)),
+                    html.Td(_number(score.inertia, 0)),
+                    html.Td(score.metrics_note, className="small text-muted"),
+                ],
+                className="table-primary" if current_row else "",
+                id=f"compare-{score.algorithm}",
+            )
+        )
+    return dbc.Card(
+        [
+            dbc.CardHeader("Methods compared on the same features and scaling"),
+            dbc.CardBody(
+                dbc.Table(
+                    [head, html.Tbody(rows)],
+                    size="sm",
+                    hover=True,
+                    responsive=True,
+                    className="mb-0 small",
+                    id="overview-comparison",
+                )
+            ),
+        ],
+        className="mb-3",
+    )
+
+
+def _report(context: AppContext, clustering) -> dbc.Card:
+    catalog = context.engine.catalog
     features = ", ".join(clustering.features)
-    report = dbc.Card(
+    return dbc.Card(
         [
             dbc.CardHeader("The data"),
             dbc.CardBody(
@@ -118,11 +188,21 @@ def body(query: ViewQuery) -> list:
         ],
         id="overview-report",
     )
-    return [metrics, charts, report]
+
+
+def body(query: ViewQuery) -> list:
+    context = current()
+    params, clustering, projection = context.models(query)
+    return [
+        _metrics(context, query, clustering, projection),
+        *_charts(context, query, params, clustering),
+        _comparison(context, query, params),
+        _report(context, clustering),
+    ]
 
 
 def layout(k: str | None = None, **query: object) -> html.Div:
     return page_frame(PAGE, {**query, "k": k}, body)
 
 
-follow_k(PAGE, body)
+follow_settings(PAGE, body)

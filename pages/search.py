@@ -9,12 +9,21 @@ from dash.exceptions import PreventUpdate
 
 from app.context import AppContext, current
 from components.song_panel import cluster_badge, pick_song_id, song_panel
-from components.ui import K_CONTROL_ID
+from components.ui import SETTINGS_ID
 from core.engine import song_view
 from core.query import ViewQuery
-from pages._common import href, neighbour_views, page_frame, page_query_id, song_views, stored_query
+from pages._common import (
+    href,
+    neighbour_views,
+    page_frame,
+    page_query_id,
+    settings_query,
+    shared_params,
+    song_views,
+    stored_query,
+)
 
-dash.register_page(__name__, path="/search", name="Song search", order=3, title="Search · Audio Space Explorer")
+dash.register_page(__name__, path="/search", name="Search", order=3, title="Search · Audio Space Explorer")
 PAGE = "search"
 RESULTS = 25
 PICK = {"type": "pick-song", "page": PAGE, "song": ALL, "from": ALL}
@@ -63,7 +72,7 @@ def _panel(context: AppContext, query: ViewQuery):
         PAGE,
         song_views(context, clustering, [row])[0],
         neighbour_views(context, params, clustering, query.song),
-        explorer_href=href("/explorer", k=query.k, song=query.song),
+        explorer_href=href("/explorer", **shared_params(query), song=query.song),
     )
 
 
@@ -102,21 +111,21 @@ def layout(k: str | None = None, **query: object) -> html.Div:
     Output(page_query_id(PAGE), "data", allow_duplicate=True),
     Input("search-input", "value"),
     Input(PICK, "n_clicks"),
-    Input(K_CONTROL_ID, "value"),
+    Input(SETTINGS_ID, "data"),
     State(page_query_id(PAGE), "data"),
     prevent_initial_call=True,
 )
-def update(text: str | None, _clicks: list, k: int | None, data: dict[str, str]):
-    """Typing updates the results; choosing one opens its panel; K re-labels both."""
+def update(text: str | None, _clicks: list, settings: dict[str, str] | None, data: dict[str, str]):
+    """Typing updates the results; choosing one opens its panel; K or the method re-label both."""
     trigger = ctx.triggered_id
     if isinstance(trigger, dict):
         if not ctx.triggered[0]["value"]:
             raise PreventUpdate
         query = stored_query(data, song=trigger["song"])
-    elif trigger == K_CONTROL_ID:
-        if k is None or str(k) == data.get("k"):
+    elif trigger == SETTINGS_ID:
+        query = settings_query(settings, data)
+        if query is None:
             raise PreventUpdate
-        query = stored_query(data, k=k)
     else:
         query = stored_query(data, q=text or None)
     context = current()

@@ -157,15 +157,6 @@ def test_cluster_card_show_in_3d_focuses_that_cluster(duo: DashComposite) -> Non
     assert "in focus" not in driver.find_element(By.ID, "explorer-note").text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "APP BUG (pages/explorer.py redraw): a K change sends a whole new figure and plotly.js 4.1 does "
-        "not restore a user-rotated scene.camera from uirevision, so the 3D view snaps back to the default "
-        "camera; selecting a song (a Patch) keeps it. Fix idea: on a K-only change return "
-        "Patch() with figure['data'] replaced, keeping the layout plotly wrote the camera into."
-    ),
-)
 def test_k_change_keeps_the_rotated_camera(duo: DashComposite) -> None:
     """After rotating the 3D plot, moving K recolours the songs but leaves the camera where the user put it."""
     driver = duo.driver

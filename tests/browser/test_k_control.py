@@ -73,7 +73,7 @@ def test_k_slider_updates_overview_url_and_nav_links(duo: DashComposite) -> None
     wait_for_count(driver, "#heatmap-profile-table tbody tr", 4)
     assert slider_k(driver) == "4"
 
-    driver.find_element(By.LINK_TEXT, "Cluster cards").click()
+    driver.find_element(By.LINK_TEXT, "Clusters").click()
     wait_until(driver, lambda d: path(d) == "/clusters", "the cluster cards page")
     wait_for_count(driver, ".cluster-card", 4)
     wait_for_query(driver, k="4")
@@ -97,7 +97,7 @@ def test_k_slider_relabels_every_page_in_place(duo: DashComposite) -> None:
     wait_for_count(driver, "#heatmap-profile-table tbody tr", 6)
     wait_for_query(driver, k="6")
 
-    driver.find_element(By.LINK_TEXT, "Cluster cards").click()
+    driver.find_element(By.LINK_TEXT, "Clusters").click()
     wait_for_count(driver, ".cluster-card", 6)
     click_k_mark(driver, 2)
     wait_for_count(driver, ".cluster-card", 2)
@@ -108,7 +108,7 @@ def test_k_slider_relabels_every_page_in_place(duo: DashComposite) -> None:
         "the download link to follow K",
     )
 
-    driver.find_element(By.LINK_TEXT, "3D explorer").click()
+    driver.find_element(By.LINK_TEXT, "Explorer").click()
     duo.wait_for_element("#explorer-graph .gl-container canvas")
     wait_until(driver, lambda d: js_count(d, "#explorer-graph .legendtext") == 2, "2 clusters in the 3D legend")
     click_k_mark(driver, 4)
