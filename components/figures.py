@@ -17,6 +17,9 @@ from plotly.subplots import make_subplots
 from components.colors import ZSCORE_SCALE, cluster_color, cluster_name
 from core.features import feature_title
 
+#: dcc.Graph config for every chart: the toolbar shows on hover only (on narrow charts it
+#: covered the title), without plotly's logo.
+GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": "hover"}
 #: Constant uirevision: plotly keeps the user's camera and zoom across figure updates.
 UIREVISION = "keep-user-view"
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}

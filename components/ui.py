@@ -99,6 +99,12 @@ def _labelled(label: str, control: object, width: int | str = "auto", **kwargs: 
     return dbc.Col([dbc.Label(label, className="small text-muted mb-0"), control], width=width, **kwargs)
 
 
+def _select(control_id: str, value: str, labels: dict[str, str]) -> dbc.Select:
+    return dbc.Select(
+        id=control_id, value=value, size="sm", options=[{"label": v, "value": k} for k, v in labels.items()]
+    )
+
+
 def method_controls(features: tuple[str, ...]) -> dbc.Row:
     """How songs are clustered: method, scaling, features, and the method's own settings.
 
@@ -110,21 +116,11 @@ def method_controls(features: tuple[str, ...]) -> dbc.Row:
         [
             _labelled(
                 "Method",
-                dbc.Select(
-                    id=ids["algo"],
-                    value="kmeans",
-                    size="sm",
-                    options=[{"label": v, "value": k} for k, v in _ALGORITHM_LABELS.items()],
-                ),
+                _select(ids["algo"], "kmeans", _ALGORITHM_LABELS),
             ),
             _labelled(
                 "Scaling",
-                dbc.Select(
-                    id=ids["scaler"],
-                    value="standard",
-                    size="sm",
-                    options=[{"label": v, "value": k} for k, v in _SCALER_LABELS.items()],
-                ),
+                _select(ids["scaler"], "standard", _SCALER_LABELS),
             ),
             _labelled(
                 "Features clustered",
@@ -140,12 +136,7 @@ def method_controls(features: tuple[str, ...]) -> dbc.Row:
             ),
             _labelled(
                 "Linkage",
-                dbc.Select(
-                    id=ids["linkage"],
-                    value="ward",
-                    size="sm",
-                    options=[{"label": v, "value": k} for k, v in _LINKAGE_LABELS.items()],
-                ),
+                _select(ids["linkage"], "ward", _LINKAGE_LABELS),
                 id="hierarchical-settings",
                 style={"display": "none"},
             ),

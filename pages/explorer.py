@@ -18,7 +18,7 @@ from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback,
 from dash.exceptions import PreventUpdate
 
 from app.context import AppContext, current
-from components.figures import feature_scatter_figure, highlight_trace, projection_figure, trace_groups
+from components.figures import GRAPH_CONFIG, feature_scatter_figure, highlight_trace, projection_figure, trace_groups
 from components.song_panel import song_panel
 from components.ui import SETTINGS_ID
 from core.features import feature_title
@@ -39,7 +39,7 @@ dash.register_page(__name__, path="/explorer", name="Explorer", order=1, title="
 PAGE = "explorer"
 PICK = {"type": "pick-song", "page": PAGE, "song": ALL, "from": ALL}
 _PREFERRED_AXES = ("valence", "energy")
-_GRAPH_CONFIG = {"displaylogo": False, "scrollZoom": True}
+_GRAPH_CONFIG = {**GRAPH_CONFIG, "scrollZoom": True}
 
 
 def _axes(query: ViewQuery, features: tuple[str, ...]) -> tuple[str, str]:

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from app.context import current
-from components.figures import genre_crosstab_figure
+from components.figures import GRAPH_CONFIG, genre_crosstab_figure
 from components.ui import metric_card
 from core.catalog import ALIASES
 from core.query import ViewQuery
@@ -63,7 +63,7 @@ def body(query: ViewQuery) -> list:
         dcc.Graph(
             id="genres-crosstab",
             figure=genre_crosstab_figure(counts, list(check.crosstab.index), [str(g) for g in check.crosstab.columns]),
-            config={"displaylogo": False},
+            config=GRAPH_CONFIG,
         ),
     ]
 

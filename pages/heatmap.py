@@ -8,7 +8,7 @@ import numpy as np
 from dash import Input, Output, State, callback, dcc, html
 
 from app.context import current
-from components.figures import distribution_figure, mean_profile_figure, zscore_heatmap
+from components.figures import GRAPH_CONFIG, distribution_figure, mean_profile_figure, zscore_heatmap
 from components.song_panel import cluster_badge
 from core.features import feature_title
 from core.query import ViewQuery
@@ -16,7 +16,7 @@ from pages._common import MAX_CLUSTERS_SHOWN, follow_settings, page_frame, page_
 
 dash.register_page(__name__, path="/heatmap", name="Heatmap", order=2, title="Heatmap · Audio Space Explorer")
 PAGE = "heatmap"
-_GRAPH = {"config": {"displaylogo": False}}
+_GRAPH = {"config": GRAPH_CONFIG}
 
 
 def _profile_table(clustering, profiles) -> dbc.Table:

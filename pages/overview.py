@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from app.context import AppContext, current
 from components.figures import (
+    GRAPH_CONFIG,
     dendrogram_figure,
     elbow_figure,
     k_distance_figure,
@@ -24,7 +25,7 @@ from pages._common import follow_settings, page_frame
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview · Audio Space Explorer")
 PAGE = "overview"
-_GRAPH = {"config": {"displaylogo": False}}
+_GRAPH = {"config": GRAPH_CONFIG}
 
 
 def _number(value: float | None, digits: int = 3) -> str:

@@ -7,18 +7,9 @@ from pathlib import Path
 
 import numpy as np
 
-FEATURES = (
-    "acousticness",
-    "danceability",
-    "duration_ms",
-    "energy",
-    "instrumentalness",
-    "liveness",
-    "loudness",
-    "speechiness",
-    "tempo",
-    "valence",
-)
+from core.features import DEFAULT_FEATURES
+
+FEATURES = DEFAULT_FEATURES
 #: Four far-apart groups (raw units, in FEATURES order) so clusters are unambiguous.
 GROUPS = {
     "Club": (0.05, 0.85, 200_000, 0.90, 0.05, 0.15, -4.0, 0.05, 128.0, 0.80),
