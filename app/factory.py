@@ -71,4 +71,10 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     app.layout = lambda: shell_layout(context)
     register_shell_callbacks(app)
     register_routes(app.server)
+    # Dash fills its table of servable scripts while it renders the index page for the
+    # first time; a script request reaching a threaded worker before or during that
+    # render fails with a 500 and the page never loads (plotly/dash#3971). Render it
+    # once here, before this process serves anyone.
+    with app.server.test_client() as client:
+        client.get(app.config.requests_pathname_prefix)
     return app

@@ -160,6 +160,7 @@ def body(query: ViewQuery) -> dbc.Row:
                 [
                     controls,
                     dcc.Store(id="explorer-pick"),
+                    dcc.Store(id="explorer-clustering", data=shared_params(query)),
                     dcc.Loading(
                         dcc.Graph(
                             id="explorer-graph",
@@ -215,7 +216,7 @@ def layout(k: str | None = None, **query: object) -> html.Div:
 
 @callback(
     Output("explorer-graph", "figure"),
-    Output("explorer-features", "figure"),
+    Output("explorer-clustering", "data"),
     Output("explorer-panel", "children"),
     Output("explorer-note", "children"),
     Output("explorer-view", "options"),
@@ -251,7 +252,10 @@ def redraw(settings: dict[str, str] | None, view: str, proj: str, view_options: 
             axes[axis]["title"]["text"] = title
         figure = patch
     options = [{**option, "disabled": proj != "pca"} for option in view_options]
-    return figure, _pair_figure(context, query), panel, _note(query, space), options, query.to_params()
+    clustering = shared_params(query)
+    if clustering == shared_params(before):
+        clustering = dash.no_update  # the feature scatter only changes with the clustering
+    return figure, clustering, panel, _note(query, space), options, query.to_params()
 
 
 # Drop clicks that end a drag-to-rotate, and reset clickData so the same song can be
@@ -300,14 +304,17 @@ def select_song(pick: dict | None, _clicks: list, data: dict[str, str]):
 
 
 @callback(
-    Output("explorer-features", "figure", allow_duplicate=True),
+    Output("explorer-features", "figure"),
     Output(page_query_id(PAGE), "data", allow_duplicate=True),
+    Input("explorer-clustering", "data"),
     Input("explorer-x", "value"),
     Input("explorer-y", "value"),
     State(page_query_id(PAGE), "data"),
     prevent_initial_call=True,
 )
-def change_axes(x: str, y: str, data: dict[str, str]):
-    """Another feature pair: redraw the 2D feature scatter and put x, y in the URL."""
+def redraw_pair(_clustering: dict[str, str], x: str, y: str, data: dict[str, str]):
+    """Recolour the feature scatter after the main plot has changed clustering (a chained
+    callback, so the main plot is drawn first: redrawing this SVG plot took a quarter of a
+    second of a K switch), or draw another feature pair and put x, y in the URL."""
     query = stored_query(data, x=x, y=y)
     return _pair_figure(current(), query), query.to_params()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -114,6 +115,62 @@ def _worker_pids(base: str) -> set[int]:
             if len(seen) >= 2:
                 break
     return seen
+
+
+def test_a_fresh_worker_serves_every_script_of_its_first_page_loads(tmp_path: Path) -> None:
+    """Dash registers the scripts it may serve while rendering its index page for the first
+    time; with threaded workers, script requests arriving during that first render were
+    answered 500 and the page never loaded (plotly/dash#3971). The app renders its index as
+    each worker starts, before it accepts a connection, so a burst of page and script requests
+    on a worker that nobody has asked anything yet is served in full."""
+    from app.factory import create_app
+    from core.config import Settings
+
+    csv = _songs_csv(tmp_path / "songs.csv")
+    probe = create_app(Settings(data_path=csv, cache_dir=tmp_path / "probe-cache"))
+    with probe.server.test_client() as client:
+        scripts = re.findall(r'<script src="(/_dash-component-suites/[^"]+)"', client.get("/").get_data(as_text=True))
+    assert len(scripts) > 5
+    port = _free_port()
+    env = {
+        **os.environ,
+        "AUDIOSPACE_DATA": str(csv),
+        "AUDIOSPACE_CACHE_DIR": str(tmp_path / "cache"),
+        "AUDIOSPACE_PREVIEWS_ONLINE": "0",
+    }
+    process = subprocess.Popen(
+        [
+            str(GUNICORN),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--worker-class",
+            "gthread",
+            "--threads",
+            "8",
+            "app.wsgi:server",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:  # the socket accepts before the worker does: no HTTP yet
+            with socket.socket() as sock:
+                if sock.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        burst = ["/", *scripts] * 8
+        with ThreadPoolExecutor(len(burst)) as pool:
+            answers = list(pool.map(lambda url: requests.get(f"http://127.0.0.1:{port}{url}", timeout=60), burst))
+        assert [r.status_code for r in answers] == [200] * len(burst)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
 
 
 def test_a_k_fitted_by_one_worker_is_served_cached_by_the_other(served: tuple[str, Path, Path]) -> None:
