@@ -11,6 +11,7 @@ import wave
 from collections.abc import Iterator
 from pathlib import Path
 
+import dash
 import pandas as pd
 import plotly
 import pytest
@@ -113,13 +114,14 @@ def test_a_symlink_out_of_the_folder_is_not_served(served: tuple[str, Path], tmp
     assert requests.get(f"{base}/previews/song006", timeout=10).status_code == 404
 
 
-def test_unsafe_dataset_urls_never_reach_a_page() -> None:
+def test_unsafe_dataset_urls_never_reach_a_page(served: tuple[str, Path]) -> None:
     """The search page's panel for songs with javascript: and http:// previews shows no player;
-    the song with an https Spotify preview gets one. (Layouts checked as the JSON Dash sends.)"""
-    from pages import search
+    the song with an https Spotify preview gets one. (Layouts checked as the JSON Dash sends;
+    the page is taken from Dash's registry: importing a page module again would register it twice.)"""
+    search = next(page for page in dash.page_registry.values() if page["path"] == "/search")
 
     def page_json(song: str) -> str:
-        return json.dumps(search.layout(k="3", song=song), cls=plotly.utils.PlotlyJSONEncoder)
+        return json.dumps(search["layout"](k="3", song=song), cls=plotly.utils.PlotlyJSONEncoder)
 
     for song in ("song001", "song002"):
         sent = page_json(song)
