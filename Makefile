@@ -32,8 +32,10 @@ lint: install
 test: install browser lint
 	$(PY) -m pytest
 
-bench: install
+bench: install browser
 	$(PY) bench/engine_bench.py
+	$(PY) bench/embedding_bench.py
+	$(PY) bench/ui_bench.py
 
 data: install
 	$(PY) -m app.prepare --download
