@@ -56,11 +56,8 @@ def _songs_csv(path: Path, n: int = 400, seed: int = 3) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
-    """gunicorn with 2 sync-free gthread workers on a free loopback port; yields (base url, csv, cache dir)."""
-    folder = tmp_path_factory.mktemp("served")
-    csv, cache = _songs_csv(folder / "songs.csv"), folder / "cache"
+def _start_gunicorn(csv: Path, cache: Path, workers: int, threads: int, output: int) -> tuple[subprocess.Popen, int]:
+    """gunicorn serving the app on ``csv`` with gthread workers on a free loopback port (not waited for)."""
     port = _free_port()
     env = {
         **os.environ,
@@ -68,27 +65,32 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
         "AUDIOSPACE_CACHE_DIR": str(cache),
         "AUDIOSPACE_PREVIEWS_ONLINE": "0",
     }
+    command = [
+        str(GUNICORN),
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(threads),
+        "--timeout",
+        "120",
+        "app.wsgi:server",
+    ]
     process = subprocess.Popen(
-        [
-            str(GUNICORN),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "2",
-            "--timeout",
-            "120",
-            "app.wsgi:server",
-        ],
-        env=env,
-        cwd=folder,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
+        command, env=env, cwd=csv.parent, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
     )
+    return process, port
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path, Path]]:
+    """gunicorn with 2 sync-free gthread workers on a free loopback port; yields (base url, csv, cache dir)."""
+    folder = tmp_path_factory.mktemp("served")
+    csv, cache = _songs_csv(folder / "songs.csv"), folder / "cache"
+    process, port = _start_gunicorn(csv, cache, workers=2, threads=2, output=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -131,32 +133,7 @@ def test_a_fresh_worker_serves_every_script_of_its_first_page_loads(tmp_path: Pa
     with probe.server.test_client() as client:
         scripts = re.findall(r'<script src="(/_dash-component-suites/[^"]+)"', client.get("/").get_data(as_text=True))
     assert len(scripts) > 5
-    port = _free_port()
-    env = {
-        **os.environ,
-        "AUDIOSPACE_DATA": str(csv),
-        "AUDIOSPACE_CACHE_DIR": str(tmp_path / "cache"),
-        "AUDIOSPACE_PREVIEWS_ONLINE": "0",
-    }
-    process = subprocess.Popen(
-        [
-            str(GUNICORN),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "8",
-            "app.wsgi:server",
-        ],
-        env=env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    process, port = _start_gunicorn(csv, tmp_path / "cache", workers=1, threads=8, output=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:  # the socket accepts before the worker does: no HTTP yet
