@@ -105,6 +105,20 @@ def _select(control_id: str, value: str, labels: dict[str, str]) -> dbc.Select:
     )
 
 
+def _number_input(control_id: str, minimum: float, step: float | str) -> dbc.Input:
+    """A small number box; empty means "auto" (the engine's default), applied on blur or Enter."""
+    return dbc.Input(
+        id=control_id,
+        type="number",
+        min=minimum,
+        step=step,
+        placeholder="auto",
+        debounce=True,
+        size="sm",
+        style={"width": "7rem"},
+    )
+
+
 def method_controls(features: tuple[str, ...]) -> dbc.Row:
     """How songs are clustered: method, scaling, features, and the method's own settings.
 
@@ -141,32 +155,11 @@ def method_controls(features: tuple[str, ...]) -> dbc.Row:
                 style={"display": "none"},
             ),
             _labelled(
-                "eps",
-                dbc.Input(
-                    id=ids["eps"],
-                    type="number",
-                    min=0,
-                    step="any",
-                    placeholder="auto",
-                    debounce=True,
-                    size="sm",
-                    style={"width": "7rem"},
-                ),
-                id="dbscan-eps",
-                style={"display": "none"},
+                "eps", _number_input(ids["eps"], minimum=0, step="any"), id="dbscan-eps", style={"display": "none"}
             ),
             _labelled(
                 "min samples",
-                dbc.Input(
-                    id=ids["min_samples"],
-                    type="number",
-                    min=2,
-                    step=1,
-                    placeholder="auto",
-                    debounce=True,
-                    size="sm",
-                    style={"width": "7rem"},
-                ),
+                _number_input(ids["min_samples"], minimum=2, step=1),
                 id="dbscan-min-samples",
                 style={"display": "none"},
             ),

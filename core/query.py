@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, replace
 
+from core.clustering import ALGORITHMS, SCALERS
 from core.config import K_MIN
+from core.embedding import EMBEDDINGS
+from core.hierarchical import LINKAGES
 
 VIEWS = ("3d", "2d")
-ALGORITHMS = ("kmeans", "hierarchical", "dbscan")
-LINKAGES = ("ward", "complete", "average", "single")
-PROJECTIONS = ("pca", "tsne", "umap")
+PROJECTIONS = ("pca", *EMBEDDINGS)
 #: Parameters every page shares; nav links carry these from page to page.
 GLOBAL_PARAMS = ("k", "algo", "scaler", "features", "eps", "min_samples", "linkage")
 MAX_QUERY_CHARS = 200
@@ -66,7 +67,7 @@ _DEFAULTS = {"view": "3d", "algo": "kmeans", "scaler": "standard", "linkage": "w
 _CHOICES = {
     "view": VIEWS,
     "algo": ALGORITHMS,
-    "scaler": ("standard", "minmax", "robust"),
+    "scaler": tuple(SCALERS),
     "linkage": LINKAGES,
     "proj": PROJECTIONS,
 }
