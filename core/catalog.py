@@ -221,10 +221,7 @@ def _map_columns(frame: pd.DataFrame, report: LoadReport) -> dict[str, str]:
                 roles[role] = by_normal[alias]
                 break
     if "title" not in roles:
-        raise DatasetError(
-            f"{report.source} has no song title column: expected one of "
-            f"{', '.join(ALIASES['title'])}."
-        )
+        raise DatasetError(f"{report.source} has no song title column: expected one of {', '.join(ALIASES['title'])}.")
     for feature in DEFAULT_FEATURES:
         if feature in by_normal:
             roles[feature] = by_normal[feature]
@@ -260,9 +257,7 @@ def _numeric_features(frame: pd.DataFrame, roles: dict[str, str], report: LoadRe
         values = values.where(np.isfinite(values))
         share = values.notna().mean() if len(values) else 0.0
         if share < MIN_NUMERIC_SHARE:
-            report.notes.append(
-                f"Left out '{roles[feature]}': only {share:.0%} of its cells are numbers."
-            )
+            report.notes.append(f"Left out '{roles[feature]}': only {share:.0%} of its cells are numbers.")
             continue
         if feature == "duration_ms" and roles[feature] != "duration_ms" and values.median() < 10_000:
             values = values * 1000.0

@@ -57,9 +57,7 @@ NOISE_DESCRIPTION = "Noise: not close enough to any dense group (DBSCAN)"
 def check_k(k: int, n_songs: int) -> None:
     """Raise DatasetError unless 2 <= k < n_songs (silhouette needs a song to spare)."""
     if not 2 <= k < n_songs:
-        raise DatasetError(
-            f"K={k} cannot be used with {n_songs:,} songs: K must be between 2 and {n_songs - 1:,}."
-        )
+        raise DatasetError(f"K={k} cannot be used with {n_songs:,} songs: K must be between 2 and {n_songs - 1:,}.")
 
 
 def scale(values: np.ndarray, scaler: str) -> np.ndarray:
@@ -142,9 +140,7 @@ def fit_kmeans(X: np.ndarray, k: int, seed: int) -> tuple[np.ndarray, np.ndarray
         model = KMeans(n_clusters=k, init="k-means++", n_init=N_INIT, random_state=seed)
         method = f"K-Means (k-means++, {N_INIT} restarts)"
     else:
-        model = MiniBatchKMeans(
-            n_clusters=k, init="k-means++", n_init=3, batch_size=8192, random_state=seed
-        )
+        model = MiniBatchKMeans(n_clusters=k, init="k-means++", n_init=3, batch_size=8192, random_state=seed)
         method = "MiniBatch K-Means (k-means++, 3 restarts, batches of 8,192)"
     labels = model.fit_predict(X)
     inertia = float(model.inertia_)
@@ -310,6 +306,13 @@ def cluster_kmeans(
         if len(np.unique(labels)) < 2:
             raise DatasetError("Every song has the same feature values: there is nothing to cluster.")
         return from_labels(
-            raw, X, labels, algorithm="kmeans", method=method, features=features, scaler=scaler, seed=seed,
+            raw,
+            X,
+            labels,
+            algorithm="kmeans",
+            method=method,
+            features=features,
+            scaler=scaler,
+            seed=seed,
             started=started,
         )

@@ -89,8 +89,9 @@ class Settings:
 
     def preview_settings(self) -> PreviewSettings:
         folder = self.previews_dir or self.data_path.parent / "previews"
-        return PreviewSettings(folder=folder, online=self.previews_online, itunes_url=self.itunes_url,
-                               deezer_url=self.deezer_url)
+        return PreviewSettings(
+            folder=folder, online=self.previews_online, itunes_url=self.itunes_url, deezer_url=self.deezer_url
+        )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:

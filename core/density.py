@@ -160,6 +160,14 @@ def cluster_dbscan(
     with fit_threads():
         labels, method = fit_dbscan(X, eps, min_samples, seed)
         return from_labels(
-            raw, X, labels, algorithm="dbscan", method=method, features=features, scaler=scaler, seed=seed,
-            started=started, few_clusters_hint=few_clusters_hint(labels, eps),
+            raw,
+            X,
+            labels,
+            algorithm="dbscan",
+            method=method,
+            features=features,
+            scaler=scaler,
+            seed=seed,
+            started=started,
+            few_clusters_hint=few_clusters_hint(labels, eps),
         )

@@ -194,8 +194,14 @@ class Engine:
                 )
         check_k(k, len(self.catalog))
         params = ClusterParams(
-            k=k, features=chosen, scaler=scaler, algorithm=algorithm, seed=self.seed, eps=eps,
-            min_samples=min_samples, linkage=linkage,
+            k=k,
+            features=chosen,
+            scaler=scaler,
+            algorithm=algorithm,
+            seed=self.seed,
+            eps=eps,
+            min_samples=min_samples,
+            linkage=linkage,
         )
         return self._resolved(params)
 
@@ -240,8 +246,9 @@ class Engine:
             raw = self.catalog.feature_matrix(params.features)
             if params.algorithm == "dbscan":
                 assert params.eps is not None and params.min_samples is not None  # filled in by _resolved
-                return cluster_dbscan(raw, X, params.eps, params.min_samples, params.features, params.scaler,
-                                      params.seed)
+                return cluster_dbscan(
+                    raw, X, params.eps, params.min_samples, params.features, params.scaler, params.seed
+                )
             if params.algorithm == "hierarchical":
                 tree = self.hierarchy(params)
                 return cluster_hierarchical(raw, X, tree, params.k, params.features, params.scaler, params.seed)

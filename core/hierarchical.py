@@ -116,7 +116,14 @@ def cluster_hierarchical(
         if found != k:
             method += f"; cut into {found} clusters, not {k}: merge heights tie"
         return from_labels(
-            raw, X, labels, algorithm="hierarchical", method=method, features=features, scaler=scaler, seed=seed,
+            raw,
+            X,
+            labels,
+            algorithm="hierarchical",
+            method=method,
+            features=features,
+            scaler=scaler,
+            seed=seed,
             started=started,
         )
 

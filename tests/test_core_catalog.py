@@ -251,8 +251,9 @@ def test_unusable_ids_fall_back_to_content_ids() -> None:
     ids = catalog.songs["id"].tolist()
     assert ids[2] == "good1"
     assert all(len(i) == 16 and set(i) <= set("0123456789abcdef") for i in ids[:2])
-    assert any("2 rows had an empty id" in line and "derived from their content" in line
-               for line in catalog.report.lines())
+    assert any(
+        "2 rows had an empty id" in line and "derived from their content" in line for line in catalog.report.lines()
+    )
 
 
 def test_repeated_songs_are_dropped_and_counted() -> None:

@@ -127,15 +127,34 @@ def test_dbscan_flags_and_json_keys(tmp_path: Path) -> None:
     those choices, the outliers among the noise, every earlier key kept and the new ones added."""
     frame, truth = outlier_frame()
     frame.to_csv(tmp_path / "outliers.csv", index=False)
-    args = ["cluster", "outliers.csv", "--algo", "dbscan", "--eps", "0.8", "--min-samples", "6", "--scaler",
-            "robust", "--features", "energy,valence,tempo", "--json", "--cache-dir", "cache"]
+    args = [
+        "cluster",
+        "outliers.csv",
+        "--algo",
+        "dbscan",
+        "--eps",
+        "0.8",
+        "--min-samples",
+        "6",
+        "--scaler",
+        "robust",
+        "--features",
+        "energy,valence,tempo",
+        "--json",
+        "--cache-dir",
+        "cache",
+    ]
     result = _run(args, tmp_path)
     assert result.returncode == 0, result.stderr
     summary = json.loads(result.stdout)
     assert set(summary) >= REQUIRED_KEYS | {"algorithm", "noise", "metrics_note", "eps", "min_samples"}
     assert "genre_ari" not in summary and "genre_nmi" not in summary
     assert (summary["algorithm"], summary["eps"], summary["min_samples"], summary["scaler"], summary["features"]) == (
-        "dbscan", 0.8, 6, "robust", ["energy", "tempo", "valence"],
+        "dbscan",
+        0.8,
+        6,
+        "robust",
+        ["energy", "tempo", "valence"],
     )
     assert summary["method"] == "DBSCAN (eps 0.8, min_samples 6)"
     engine = Engine(load_catalog(tmp_path / "outliers.csv"), ModelCache(tmp_path / "in-process"))
@@ -152,12 +171,25 @@ def test_hierarchical_flags_and_genre_scores_in_process(tmp_path: Path, capsys: 
     frame, truth = blob_frame()
     frame["genre"] = [f"genre {t}" for t in truth]
     frame.to_csv(tmp_path / "genres.csv", index=False)
-    base = ["cluster", str(tmp_path / "genres.csv"), "--algo", "hierarchical", "--linkage", "average", "--k", "5",
-            "--cache-dir", str(tmp_path / "cache")]
+    base = [
+        "cluster",
+        str(tmp_path / "genres.csv"),
+        "--algo",
+        "hierarchical",
+        "--linkage",
+        "average",
+        "--k",
+        "5",
+        "--cache-dir",
+        str(tmp_path / "cache"),
+    ]
     assert main([*base, "--json"]) == 0
     summary = json.loads(capsys.readouterr().out)
     assert (summary["algorithm"], summary["linkage"], summary["noise"], summary["k"]) == (
-        "hierarchical", "average", 0, 5,
+        "hierarchical",
+        "average",
+        0,
+        5,
     )
     assert summary["method"] == "Agglomerative (average linkage)"
     assert summary["genre_ari"] == pytest.approx(1.0) and summary["genre_nmi"] == pytest.approx(1.0)

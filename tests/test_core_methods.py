@@ -167,7 +167,10 @@ def test_hierarchical_recovers_the_blobs(blobs_engine: Engine, blobs_csv: tuple[
     """Ward linkage cut at K=5 finds the five blobs, numbered by size like K-Means."""
     result = blobs_engine.clustering(blobs_engine.params(5, algorithm="hierarchical"))
     assert (result.algorithm, result.method, result.noise, result.metrics_note) == (
-        "hierarchical", "Agglomerative (ward linkage)", 0, "",
+        "hierarchical",
+        "Agglomerative (ward linkage)",
+        0,
+        "",
     )
     assert adjusted_rand_score(blobs_csv[1], result.labels) > 0.95
     assert result.sizes == sorted(result.sizes, reverse=True)
@@ -258,12 +261,18 @@ def test_compare_scores_the_three_methods_through_the_cache(outlier_engine: Engi
     for score in scores:
         result = outlier_engine.clustering(outlier_engine.params(3, algorithm=score.algorithm, linkage="complete"))
         assert (score.clusters, score.noise, score.silhouette, score.inertia, score.metrics_note) == (
-            result.k, result.noise, result.silhouette, result.inertia, result.metrics_note,
+            result.k,
+            result.noise,
+            result.silhouette,
+            result.inertia,
+            result.metrics_note,
         )
     assert scores[2].noise == OUTLIERS and scores[2].metrics_note
     outlier_engine.compare(params)
-    keys = [outlier_engine.clustering_key(outlier_engine.params(3, algorithm=a, linkage="complete"))
-            for a in ("kmeans", "hierarchical", "dbscan")]
+    keys = [
+        outlier_engine.clustering_key(outlier_engine.params(3, algorithm=a, linkage="complete"))
+        for a in ("kmeans", "hierarchical", "dbscan")
+    ]
     assert [outlier_engine.cache.times_computed(key) for key in keys] == [1, 1, 1]
 
 

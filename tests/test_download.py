@@ -74,10 +74,16 @@ def test_offline_fails_fast_and_keeps_an_existing_file(tmp_path: Path) -> None:
 
 
 def _prepare(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "AUDIOSPACE_DATA": str(tmp_path / "data" / "spotify.csv"),
-           "AUDIOSPACE_CACHE_DIR": str(tmp_path / "cache"), "AUDIOSPACE_DATA_URL": url, "AUDIOSPACE_DATA_SHA256": SHA}
-    return subprocess.run([sys.executable, "-m", "app.prepare", *args], env=env, cwd=tmp_path,
-                          capture_output=True, text=True, timeout=120)
+    env = {
+        **os.environ,
+        "AUDIOSPACE_DATA": str(tmp_path / "data" / "spotify.csv"),
+        "AUDIOSPACE_CACHE_DIR": str(tmp_path / "cache"),
+        "AUDIOSPACE_DATA_URL": url,
+        "AUDIOSPACE_DATA_SHA256": SHA,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "app.prepare", *args], env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_make_data_downloads_then_reports_it_present(file_server: str, tmp_path: Path) -> None:

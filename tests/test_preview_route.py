@@ -39,11 +39,17 @@ def songs_csv(path: Path, previews: dict[int, str] | None = None) -> Path:
     rows = []
     for i in range(60):
         g = i % 3
-        rows.append({
-            "id": f"song{i:03d}", "song_title": f"Title {i}", "artist": f"Artist {g}",
-            "energy": 0.2 + 0.3 * g + (i % 7) / 100, "danceability": 0.8 - 0.3 * g + (i % 5) / 100,
-            "tempo": 90 + 20 * g + i % 4, "preview_url": (previews or {}).get(i, ""),
-        })
+        rows.append(
+            {
+                "id": f"song{i:03d}",
+                "song_title": f"Title {i}",
+                "artist": f"Artist {g}",
+                "energy": 0.2 + 0.3 * g + (i % 7) / 100,
+                "danceability": 0.8 - 0.3 * g + (i % 5) / 100,
+                "tempo": 90 + 20 * g + i % 4,
+                "preview_url": (previews or {}).get(i, ""),
+            }
+        )
     pd.DataFrame(rows).to_csv(path, index=False)
     return path
 
@@ -53,10 +59,14 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """The app on a free loopback port with a previews folder; yields (base url, folder)."""
     folder = tmp_path / "previews"
     folder.mkdir()
-    csv = songs_csv(tmp_path / "songs.csv", {
-        1: "javascript:alert(document.cookie)", 2: "http://evil.example.com/x.mp3",
-        4: "https://p.scdn.co/mp3-preview/ok4",
-    })
+    csv = songs_csv(
+        tmp_path / "songs.csv",
+        {
+            1: "javascript:alert(document.cookie)",
+            2: "http://evil.example.com/x.mp3",
+            4: "https://p.scdn.co/mp3-preview/ok4",
+        },
+    )
     settings = Settings(data_path=csv, cache_dir=tmp_path / "cache", previews_dir=folder, previews_online=False)
     app = create_app(settings, load_catalog(csv))
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
@@ -85,12 +95,15 @@ def test_a_file_named_artist_dash_title_is_found(served: tuple[str, Path]) -> No
     assert requests.get(f"{base}/previews/song005", timeout=10).status_code == 200
 
 
-@pytest.mark.parametrize("path", [
-    "/previews/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-    "/previews/..%2f..%2fsongs.csv",
-    "/previews/song000",
-    "/previews/no-such-song",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/previews/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+        "/previews/..%2f..%2fsongs.csv",
+        "/previews/song000",
+        "/previews/no-such-song",
+    ],
+)
 def test_nothing_outside_the_folder_or_missing_is_served(served: tuple[str, Path], path: str) -> None:
     base, _ = served
     response = requests.get(base + path, timeout=10)
