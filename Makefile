@@ -28,6 +28,7 @@ dev: install
 
 lint: install
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 test: install browser lint
 	$(PY) -m pytest
