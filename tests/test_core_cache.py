@@ -42,6 +42,7 @@ def test_value_is_computed_once_and_then_served(model_cache: ModelCache) -> None
     assert model_cache.times_computed("never-asked") == 0
 
 
+@pytest.mark.slow  # starts a process
 def test_eight_processes_on_one_cold_key_fit_once(tmp_path: Path, blobs_csv: tuple[Path, np.ndarray]) -> None:
     """8 spawned processes, lined up on a barrier, ask for the same uncached clustering with one
     shared cache folder: exactly one of them fits, and all 8 get the same labels."""
@@ -75,6 +76,7 @@ def test_eight_processes_on_one_cold_key_fit_once(tmp_path: Path, blobs_csv: tup
     cache.close()
 
 
+@pytest.mark.slow  # starts a process
 def test_lock_of_a_worker_that_died_mid_fit_expires(tmp_path: Path) -> None:
     """A process that takes the fit lock and dies (os._exit inside compute) leaves the lock behind;
     another caller waits for it to expire (lock_expire_s) and then computes, instead of hanging."""

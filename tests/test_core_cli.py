@@ -30,6 +30,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow  # starts a process
 def test_cluster_writes_labelled_songs_and_prints_json(tmp_path: Path, blobs_csv: tuple[Path, np.ndarray]) -> None:
     """``cluster data.csv --k 5 -o labelled.csv --json`` writes every song with its cluster and
     prints the summary as JSON; the clusters are the generated blobs."""
@@ -58,6 +59,7 @@ def test_cluster_writes_labelled_songs_and_prints_json(tmp_path: Path, blobs_csv
     assert (tmp_path / "cache").is_dir()
 
 
+@pytest.mark.slow  # starts a process
 def test_cluster_without_json_prints_the_report(tmp_path: Path, blobs_csv: tuple[Path, np.ndarray]) -> None:
     """Without --json the loader's report and one line per cluster are printed in words."""
     args = ["cluster", str(blobs_csv[0]), "--k", "3", "--features", "energy,tempo", "--cache-dir", "c"]
@@ -68,6 +70,7 @@ def test_cluster_without_json_prints_the_report(tmp_path: Path, blobs_csv: tuple
     assert result.stdout.count("  cluster ") == 3
 
 
+@pytest.mark.slow  # starts a process
 def test_unusable_file_exits_nonzero_with_a_plain_message(tmp_path: Path) -> None:
     """A file that cannot serve: non-zero exit, the clear message on stderr, no traceback."""
     (tmp_path / "bad.csv").write_text("artist,energy,tempo\nAnn,0.1,100\n")
@@ -92,12 +95,12 @@ def test_unusable_file_exits_nonzero_with_a_plain_message(tmp_path: Path) -> Non
         (
             "title,energy,tempo\nA,0.1,100\nB,0.2,90\nC,0.5,80\n",
             ["--algo", "dbscan", "--eps", "-1"],
-            "error: eps must be a positive distance",
+            "error: eps=-1.0 must be more than 0",
         ),
         (
             "title,energy,tempo\nA,0.1,100\nB,0.2,90\nC,0.5,80\n",
             ["--algo", "dbscan", "--min-samples", "1"],
-            "error: min_samples=1 cannot be used",
+            "error: min_samples=1 must be more than 1",
         ),
     ],
 )
@@ -114,6 +117,7 @@ def test_choices_that_cannot_serve_return_an_error_status(
     assert out == ""
 
 
+@pytest.mark.slow  # starts a process
 def test_missing_file_exits_nonzero_without_traceback(tmp_path: Path) -> None:
     """A path with no file is reported in one line, not a traceback."""
     result = _run(["cluster", "nowhere.csv", "--cache-dir", "cache"], tmp_path)
@@ -122,6 +126,7 @@ def test_missing_file_exits_nonzero_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # starts a process
 def test_dbscan_flags_and_json_keys(tmp_path: Path) -> None:
     """``--algo dbscan --eps --min-samples --scaler --features --json``: the engine's answer for exactly
     those choices, the outliers among the noise, every earlier key kept and the new ones added."""

@@ -86,6 +86,7 @@ def _prepare(tmp_path: Path, url: str, *args: str) -> subprocess.CompletedProces
     )
 
 
+@pytest.mark.slow  # starts a process
 def test_make_data_downloads_then_reports_it_present(file_server: str, tmp_path: Path) -> None:
     first = _prepare(tmp_path, f"{file_server}/spotify.csv", "--download")
     assert first.returncode == 0, first.stderr
@@ -95,12 +96,14 @@ def test_make_data_downloads_then_reports_it_present(file_server: str, tmp_path:
     assert again.returncode == 0 and "Dataset present" in again.stdout
 
 
+@pytest.mark.slow  # starts a process
 def test_make_data_offline_says_what_to_do(tmp_path: Path) -> None:
     result = _prepare(tmp_path, f"http://127.0.0.1:{_closed_port()}/spotify.csv", "--download")
     assert result.returncode == 1
     assert "copy a CSV to" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow  # starts a process
 def test_warming_without_data_serves_the_demo_catalog(tmp_path: Path) -> None:
     """`make run` on a fresh clone: no dataset, so the cache is warmed for the demo data."""
     result = _prepare(tmp_path, "http://127.0.0.1:9/unused.csv")
