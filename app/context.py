@@ -1,13 +1,22 @@
-"""What every page and route of one app process works on: settings, the engine, notices.
+"""What every page and route of one app works on: settings, the engine, previews, notices.
 
-Set once per process by ``create_app``; identical in every worker (same settings, same
-dataset file), so it is not state that differs per worker. Models are never kept here:
-the engine answers from the shared disk cache.
+``create_app`` keeps one ``AppContext`` on its Flask server (``server.extensions``), and
+code serving a request reaches it with ``app_context()`` through ``flask.current_app``:
+two apps in one process each see their own. It is identical in every worker (same
+settings, same dataset file), so it is not state that differs per worker. Models are
+never kept here: the engine answers from the shared cache.
+
+``AppContext.resolve`` turns a validated ViewQuery into a ``ResolvedView``: the
+parameters and the models of that view, fetched once per callback and passed down.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
+
+import dash
+import flask
 
 from core.clustering import Clustering
 from core.config import K_MIN, Settings
@@ -15,6 +24,8 @@ from core.engine import ClusterParams, Engine
 from core.previews import PreviewFinder
 from core.projection import Projection
 from core.query import QueryLimits, ViewQuery
+
+EXTENSION = "audiospace"
 
 
 @dataclass
@@ -39,25 +50,50 @@ class AppContext:
         )
 
     def params(self, query: ViewQuery) -> ClusterParams:
-        return self.engine.params(
-            query.k, query.features, query.scaler, query.algo, query.eps, query.min_samples, query.linkage
-        )
+        return self.engine.params(query.k, query.features, query.scaler, query.algo, **dict(query.options))
 
-    def models(self, query: ViewQuery) -> tuple[ClusterParams, Clustering, Projection]:
-        """Parameters, clustering and projection of a view (cached; fitted once if cold)."""
-        params = self.params(query)
-        return params, self.engine.clustering(params), self.engine.projection(params)
+    def resolve(self, query: ViewQuery) -> ResolvedView:
+        """The view of ``query``: its parameters now, its clustering and projection when first asked."""
+        return ResolvedView(self, query, self.params(query))
 
 
-_current: AppContext | None = None
+@dataclass
+class ResolvedView:
+    """One view's query, parameters and models, resolved once per request and passed down.
+
+    ``clustering`` and ``projection`` are fetched from the engine (the shared cache, or
+    fitted once) the first time they are read.
+    """
+
+    context: AppContext
+    query: ViewQuery
+    params: ClusterParams
+
+    @cached_property
+    def clustering(self) -> Clustering:
+        return self.context.engine.clustering(self.params)
+
+    @cached_property
+    def projection(self) -> Projection:
+        return self.context.engine.projection(self.params)
+
+    @property
+    def catalog(self):
+        return self.context.engine.catalog
 
 
-def set_current(context: AppContext) -> None:
-    global _current
-    _current = context
+def attach(server: flask.Flask, context: AppContext) -> None:
+    server.extensions[EXTENSION] = context
 
 
-def current() -> AppContext:
-    if _current is None:
-        raise RuntimeError("the app context is set by app.factory.create_app before any page is served")
-    return _current
+def context_of(server: flask.Flask) -> AppContext:
+    """The context ``create_app`` attached to ``server``."""
+    try:
+        return server.extensions[EXTENSION]
+    except KeyError:
+        raise RuntimeError("create_app attaches the app context before any page is served") from None
+
+
+def app_context() -> AppContext:
+    """The context of the app serving this request (or of the app Dash is dispatching to)."""
+    return context_of(flask.current_app if flask.has_app_context() else dash.get_app().server)

@@ -10,9 +10,10 @@ import dash
 import diskcache
 from dash import set_props
 
-from app.context import AppContext, set_current
+from app.context import AppContext, attach
 from app.routes import register_routes
-from app.shell import CALLBACK_ERROR_ID, register_shell_callbacks, shell_layout
+from app.shell import register_shell_callbacks, shell_layout
+from components import ids
 from core.cache import ModelCache
 from core.catalog import Catalog
 from core.config import Settings
@@ -36,7 +37,7 @@ def show_callback_error(error: Exception) -> None:
     else:
         log.exception("callback failed", exc_info=error)
         message = "Something went wrong while updating this view; it is logged on the server. Try again or reload."
-    set_props(CALLBACK_ERROR_ID, {"children": message, "is_open": True})
+    set_props(ids.CALLBACK_ERROR, {"children": message, "is_open": True})
 
 
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> dash.Dash:
@@ -53,7 +54,6 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     engine = Engine(catalog, ModelCache(settings.cache_dir, settings.lock_expire_s), seed=settings.seed)
     previews = PreviewFinder(settings.preview_settings(), diskcache.Cache(str(settings.cache_dir / "previews")))
     context = AppContext(settings=settings, engine=engine, previews=previews, startup_notices=startup_notices)
-    set_current(context)
     # The search index takes about 10 s to build at 1M songs: build it now, beside the
     # first requests, rather than on the first search.
     threading.Thread(target=engine.search_index, name="search-index", daemon=True).start()
@@ -65,12 +65,14 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         pages_folder=str(ROOT / "pages"),
         assets_folder=str(ROOT / "assets"),
         title="Audio Space Explorer",
+        url_base_pathname=settings.url_prefix,
         suppress_callback_exceptions=True,
         on_error=show_callback_error,
     )
+    attach(app.server, context)
     app.layout = lambda: shell_layout(context)
     register_shell_callbacks(app)
-    register_routes(app.server)
+    register_routes(app.server, settings.url_prefix)
     # Dash fills its table of servable scripts while it renders the index page for the
     # first time; a script request reaching a threaded worker before or during that
     # render fails with a 500 and the page never loads (plotly/dash#3971). Render it

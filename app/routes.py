@@ -9,7 +9,7 @@ import re
 from flask import Flask, Response, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
-from app.context import current
+from app.context import app_context
 from core.errors import DatasetError
 from core.export import labelled_songs, to_csv_bytes
 from core.previews import AUDIO_TYPES
@@ -23,7 +23,9 @@ def _plain(message: str, status: int) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
-def register_routes(server: Flask) -> None:
+def register_routes(server: Flask, prefix: str = "/") -> None:
+    """Register the routes under ``prefix`` (the app's URL prefix, ending in "/")."""
+
     @server.after_request
     def name_worker(response: Response) -> Response:
         """Which worker process answered: for operators reading logs, and the serving tests."""
@@ -42,10 +44,10 @@ def register_routes(server: Flask) -> None:
         log.exception("request failed: %s", request.path, exc_info=error)
         return _plain("Something went wrong on the server; it has been logged.", 500)
 
-    @server.get("/healthz")
+    @server.get(prefix + "healthz")
     def healthz() -> Response:
         """200 while the app can serve: the catalog is loaded and the model cache answers."""
-        context = current()
+        context = app_context()
         catalog = context.engine.catalog
         context.engine.cache.get("healthz-probe")
         return jsonify(
@@ -56,13 +58,13 @@ def register_routes(server: Flask) -> None:
             fingerprint=catalog.fingerprint,
         )
 
-    @server.get("/previews/<path:song_id>")
+    @server.get(prefix + "previews/<path:song_id>")
     def preview_file(song_id: str) -> Response:
         """A song's local audio file, with HTTP Range support so the player can seek.
 
         The URL names a song id, never a path: the file is looked up among the audio
         files directly inside the previews folder (symlinks leading out are ignored)."""
-        context = current()
+        context = app_context()
         row = context.engine.catalog.row_of(song_id)
         if row is None:
             return _plain("No such song.", 404)
@@ -72,15 +74,16 @@ def register_routes(server: Flask) -> None:
             return _plain("No local preview for this song.", 404)
         return send_file(path, mimetype=AUDIO_TYPES[path.suffix.lower()], conditional=True, max_age=3600)
 
-    @server.get("/download/songs.csv")
+    @server.get(prefix + "download/songs.csv")
     def download_songs() -> Response:
         """The labelled songs as CSV: all of them, or one cluster with ``cluster=``."""
-        context = current()
+        context = app_context()
         query, problems = parse_query(request.args.to_dict(), context.limits())
         if problems:
             return _plain("Cannot download: " + " ".join(problems), 400)
         try:
-            _, clustering, projection = context.models(query)
+            view = context.resolve(query)
+            clustering, projection = view.clustering, view.projection
         except DatasetError as exc:
             return _plain(f"Cannot download: {exc}", 400)
         rows = None

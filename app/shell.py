@@ -1,10 +1,11 @@
 """The shell around every page: navbar from the page registry, K control, copy link,
 startup notices, and the clientside glue that keeps the URL in step with the view.
 
-Each page renders a store ``{"type": "page-query", "page": name}`` holding its
-canonical query. Whenever it changes, the URL is rewritten in place (replaceState: no
-reload, no re-render, still shareable), nav links get the shared parameters, and the
-K control follows the page's K.
+Each page renders a store ``ids.page_query(name)`` holding its canonical query. Whenever
+it changes, the URL is rewritten in place (replaceState: no reload, no re-render, still
+shareable), nav links get the shared parameters, and the K and method controls follow
+the page. The glue (assets/url_sync.js) receives the URL contract from the server
+(core.query.url_contract) and the controls in that order.
 """
 
 from __future__ import annotations
@@ -13,45 +14,41 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, dcc, html
 
-from app.context import AppContext, current
-from components.ui import (
-    K_CONTROL_ID,
-    METHOD_CONTROL_IDS,
-    SETTINGS_ID,
-    audio_player,
-    k_control,
-    method_controls,
-    notices,
-)
-from core.query import GLOBAL_PARAMS
+from app.context import AppContext, app_context
+from app.links import link, playable
+from components import ids
+from components.ui import audio_player, k_control, method_controls, notices
+from core.clustering import SCALER_LABELS
+from core.methods import METHODS
+from core.query import url_contract
 
-PAGE_QUERY = {"type": "page-query", "page": ALL}
-NAV_LINK = {"type": "nav-link", "path": ALL}
-CALLBACK_ERROR_ID = "callback-error"
-PREVIEW_SLOT = {"type": "preview-slot", "song": MATCH, "where": MATCH}
-#: The method controls in the order the clientside callbacks list them (after K).
-SHELL_CONFIG_ID = "shell-config"
-_CONTROL_ORDER = ("algo", "scaler", "features", "eps", "min_samples", "linkage")
+
+def _shell_controls() -> list[str]:
+    """Control ids in contract order: K, method, scaling, features, then every method option."""
+    options = [ids.method_option(o.name) for o in METHODS.options()]
+    return [ids.K_CONTROL, ids.ALGO_CONTROL, ids.SCALER_CONTROL, ids.FEATURES_CONTROL, *options]
 
 
 def shell_layout(context: AppContext) -> html.Div:
     catalog = context.engine.catalog
     pages = [p for p in dash.page_registry.values() if p.get("nav", True)]
     nav = [
-        dbc.NavItem(dbc.NavLink(p["name"], href=p["path"], id={"type": "nav-link", "path": p["path"]}, active="exact"))
+        dbc.NavItem(dbc.NavLink(p["name"], href=link(p["path"]), id=ids.nav_link(link(p["path"])), active="exact"))
         for p in sorted(pages, key=lambda p: p["order"])
     ]
     source = "demo data" if catalog.is_demo else catalog.report.source
     navbar = dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand("Audio Space Explorer", href="/"),
+                dbc.NavbarBrand("Audio Space Explorer", href=link("/")),
                 dbc.Nav(nav, navbar=True, className="me-auto"),
                 k_control(context.k_max, context.limits().default_k),
                 html.Div(
                     [
                         dcc.Clipboard(
-                            id="copy-link", title="Copy a link to this view", className="btn btn-sm btn-outline-light"
+                            id=ids.COPY_LINK,
+                            title="Copy a link to this view",
+                            className="btn btn-sm btn-outline-light",
                         ),
                         html.Span("Copy link", className="ms-1 small text-white-50"),
                     ],
@@ -61,7 +58,7 @@ def shell_layout(context: AppContext) -> html.Div:
                     f"{source} · {len(catalog):,} songs",
                     color="warning" if catalog.is_demo else "secondary",
                     className="ms-3 dataset-badge",
-                    id="dataset-badge",
+                    id=ids.DATASET_BADGE,
                 ),
             ],
             fluid=True,
@@ -70,16 +67,17 @@ def shell_layout(context: AppContext) -> html.Div:
         dark=True,
         className="mb-3",
     )
+    methods = list(METHODS.methods.values())
     return html.Div(
         [
             navbar,
             dbc.Container(
                 [
-                    dcc.Store(id=SETTINGS_ID),
-                    dcc.Store(id=SHELL_CONFIG_ID, data={"globalParams": list(GLOBAL_PARAMS)}),
-                    method_controls(catalog.features),
-                    notices(context.startup_notices, "startup-notices"),
-                    dbc.Alert(id=CALLBACK_ERROR_ID, is_open=False, color="danger", dismissable=True, className="py-2"),
+                    dcc.Store(id=ids.SETTINGS),
+                    dcc.Store(id=ids.SHELL_CONFIG, data=url_contract()),
+                    method_controls(catalog.features, methods, SCALER_LABELS),
+                    notices(context.startup_notices, ids.STARTUP_NOTICES),
+                    dbc.Alert(id=ids.CALLBACK_ERROR, is_open=False, color="danger", dismissable=True, className="py-2"),
                     dcc.Loading(
                         dash.page_container,
                         target_components={"_pages_content": "children"},
@@ -95,44 +93,45 @@ def shell_layout(context: AppContext) -> html.Div:
 
 
 def register_shell_callbacks(app: Dash) -> None:
-    @app.callback(Output(PREVIEW_SLOT, "children"), Output(PREVIEW_SLOT, "className"), Input(PREVIEW_SLOT, "id"))
-    def fill_preview_slot(slot: dict[str, str]) -> tuple[html.Div, str]:
+    slot = ids.preview_slot(MATCH, MATCH)
+
+    @app.callback(Output(slot, "children"), Output(slot, "className"), Input(slot, "id"))
+    def fill_preview_slot(slot_id: dict[str, str]) -> tuple[html.Div, str]:
         """Each placeholder asks once, on its own request, so a slow or offline service never
         holds up the page; the player appears when its URL is known."""
-        catalog = current().engine.catalog
-        row = catalog.row_of(slot["song"])
+        context = app_context()
+        catalog = context.engine.catalog
+        row = catalog.row_of(str(slot_id.get("song")))
         if row is None:
             return audio_player(None, ""), "preview-slot"
         song = catalog.songs.iloc[row]
-        preview = current().previews.look_up(str(song["title"]), str(song["artist"]))
-        return audio_player(preview, str(song["title"])), "preview-slot"
+        preview = context.previews.look_up(str(song["title"]), str(song["artist"]))
+        return audio_player(playable(preview), str(song["title"])), "preview-slot"
 
+    controls = _shell_controls()
+    option_boxes = [ids.method_option_box(o.name) for o in METHODS.options()]
     app.clientside_callback(
         ClientsideFunction("audiospace", "settingsFromControls"),
-        Output(SETTINGS_ID, "data"),
-        Output("method-hint", "children"),
-        Output("hierarchical-settings", "style"),
-        Output("dbscan-eps", "style"),
-        Output("dbscan-min-samples", "style"),
-        Output(K_CONTROL_ID, "disabled"),
-        Input(K_CONTROL_ID, "value"),
-        *[Input(METHOD_CONTROL_IDS[name], "value") for name in _CONTROL_ORDER],
-        State(METHOD_CONTROL_IDS["features"], "options"),
+        Output(ids.SETTINGS, "data"),
+        Output(ids.METHOD_HINT, "children"),
+        *[Output(box, "style") for box in option_boxes],
+        Output(ids.K_CONTROL, "disabled"),
+        *[Input(control, "value") for control in controls],
+        State(ids.FEATURES_CONTROL, "options"),
+        State(ids.SHELL_CONFIG, "data"),
     )
     app.clientside_callback(
         ClientsideFunction("audiospace", "followPageQuery"),
-        Output(NAV_LINK, "href"),
-        Output(K_CONTROL_ID, "value"),
-        *[Output(METHOD_CONTROL_IDS[name], "value") for name in _CONTROL_ORDER],
-        Input(PAGE_QUERY, "data"),
-        State(METHOD_CONTROL_IDS["features"], "options"),
-        State(SHELL_CONFIG_ID, "data"),
-        State(K_CONTROL_ID, "value"),
-        *[State(METHOD_CONTROL_IDS[name], "value") for name in _CONTROL_ORDER],
+        Output(ids.nav_link(ALL), "href"),
+        *[Output(control, "value") for control in controls],
+        Input(ids.page_query(ALL), "data"),
+        State(ids.FEATURES_CONTROL, "options"),
+        State(ids.SHELL_CONFIG, "data"),
+        *[State(control, "value") for control in controls],
     )
     app.clientside_callback(
         ClientsideFunction("audiospace", "copyLink"),
-        Output("copy-link", "content"),
-        Input("copy-link", "n_clicks"),
+        Output(ids.COPY_LINK, "content"),
+        Input(ids.COPY_LINK, "n_clicks"),
         prevent_initial_call=True,
     )

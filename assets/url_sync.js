@@ -1,30 +1,43 @@
 // Clientside glue of the shell (see app/shell.py): the URL and the controls follow the view.
+// Which parameters exist, their defaults and each method's options come from the server
+// (core.query.url_contract, in the shell-config store): this file only copies values.
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   audiospace: {
-    // Controls -> the settings store, in URL form (strings, defaults left out), and which
-    // method-specific controls show. Fewer than two features: keep the last settings.
-    settingsFromControls: function (k, algo, scaler, features, eps, minSamples, linkage, featureOptions) {
-      const all = featureOptions.map((o) => o.value);
+    // Controls -> the settings store, in URL form (strings, defaults left out), which option
+    // boxes show and whether K applies. Fewer than two features: keep the last settings.
+    // Arguments: k, algo, scaler, features, one value per option (contract order),
+    // then the features control's options and the contract.
+    settingsFromControls: function (...args) {
+      const config = args[args.length - 1];
+      const featureOptions = args[args.length - 2];
+      const [k, algo, scaler, features] = args;
+      const values = args.slice(4, 4 + config.options.length);
+      const method = config.methods[algo] || config.methods[config.defaults.algo];
       const shown = { display: "block" }, hidden = { display: "none" };
-      const layout = [algo === "hierarchical" ? shown : hidden, algo === "dbscan" ? shown : hidden,
-                      algo === "dbscan" ? shown : hidden, algo === "dbscan"];
+      const layout = [...config.options.map((name) => (method.options.includes(name) ? shown : hidden)), !method.usesK];
       if (!features || features.length < 2) {
         return [window.dash_clientside.no_update, "Choose at least two features.", ...layout];
       }
       const given = (v) => v !== null && v !== undefined && v !== "";
       const settings = { k: String(k) };
-      if (algo !== "kmeans") settings.algo = algo;
-      if (scaler !== "standard") settings.scaler = scaler;
+      if (algo !== config.defaults.algo) settings.algo = algo;
+      if (scaler !== config.defaults.scaler) settings.scaler = scaler;
+      const all = featureOptions.map((o) => o.value);
       const chosen = all.filter((f) => features.includes(f));
       if (chosen.length !== all.length) settings.features = chosen.join(",");
-      if (algo === "dbscan" && given(eps)) settings.eps = String(Number(eps));
-      if (algo === "dbscan" && given(minSamples)) settings.min_samples = String(Number(minSamples));
-      if (algo === "hierarchical" && linkage !== "ward") settings.linkage = linkage;
+      config.options.forEach((name, i) => {
+        const value = values[i];
+        if (method.options.includes(name) && given(value) && String(value) !== String(config.defaults[name])) {
+          settings[name] = typeof value === "number" ? String(value) : value;
+        }
+      });
       return [settings, "", ...layout];
     },
 
     // A page's query changed: rewrite the URL in place (no reload, no history entry), give
     // the nav links the shared parameters, and set the controls that differ from it.
+    // Arguments: the page queries, the features control's options, the contract, then the
+    // controls' current values (k, algo, scaler, features, options in contract order).
     followPageQuery: function (queries, featureOptions, config, ...current) {
       const keep = window.dash_clientside.no_update;
       const nav = window.dash_clientside.callback_context.outputs_list[0].map((o) => o.id.path);
@@ -35,16 +48,17 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         window.history.replaceState(window.history.state, "", window.location.pathname + search);
       }
       const shared = new URLSearchParams();
-      config.globalParams.forEach((name) => { if (query[name] !== undefined) shared.set(name, query[name]); });
-      const all = featureOptions.map((o) => o.value);
-      const number = (v) => (v === undefined || v === null || v === "" ? null : Number(v));
-      const wanted = [parseInt(query.k, 10), query.algo || "kmeans", query.scaler || "standard",
-                      query.features ? query.features.split(",") : all, number(query.eps),
-                      number(query.min_samples), query.linkage || "ward"];
+      config.sharedParams.forEach((name) => { if (query[name] !== undefined) shared.set(name, query[name]); });
+      const valueOf = (name) => (query[name] !== undefined ? query[name] : config.defaults[name]);
+      const number = (v) => (v === undefined || v === null || v === "" || isNaN(Number(v)) ? v : Number(v));
+      const wanted = [parseInt(query.k, 10), valueOf("algo"), valueOf("scaler"),
+                      query.features ? query.features.split(",") : featureOptions.map((o) => o.value),
+                      ...config.options.map((name) => number(valueOf(name)))];
       const sorted = (a) => JSON.stringify([...(a || [])].sort());
-      const same = (a, b) => (Array.isArray(a) ? sorted(a) === sorted(b) : a === b || (a !== null && Number(a) === Number(b)));
-      return [nav.map((path) => path + "?" + shared.toString()),
-              ...wanted.map((value, i) => (same(value, current[i]) ? keep : value))];
+      const same = (a, b) => (Array.isArray(a) ? sorted(a) === sorted(b)
+        : a === b || ((a === null || a === undefined) && (b === null || b === undefined || b === "")));
+      return [nav.map((path) => (shared.toString() ? path + "?" + shared.toString() : path)),
+              ...wanted.map((value, i) => (same(value, current[i]) ? keep : (value === undefined ? null : value)))];
     },
 
     // The explorer's clicks: ignore one that ends a drag-to-rotate (see explorer.js), and

@@ -56,9 +56,14 @@ def elbow_figure(ks: Sequence[int], inertia: Sequence[float], k: int) -> go.Figu
 
 
 def quality_figure(
-    ks: Sequence[int], silhouette: Sequence[float], davies_bouldin: Sequence[float], k: int
+    ks: Sequence[int],
+    silhouette: Sequence[float],
+    davies_bouldin: Sequence[float],
+    k: int,
+    silhouette_sample: int | None = None,
 ) -> go.Figure:
-    """Silhouette (higher is better) and Davies-Bouldin (lower is better) per K."""
+    """Silhouette (higher is better) and Davies-Bouldin (lower is better) per K; the title
+    says when the silhouette is the mean over a sample of ``silhouette_sample`` songs."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     fig.add_trace(
         go.Scatter(
@@ -83,7 +88,8 @@ def quality_figure(
     )
     _mark_k(fig, k)
     fig.update_layout(
-        title="Silhouette ↑ and Davies-Bouldin ↓ by K",
+        title="Silhouette ↑ and Davies-Bouldin ↓ by K"
+        + (f" (silhouette on {silhouette_sample:,} songs)" if silhouette_sample else ""),
         template=_TEMPLATE,
         margin=_MARGIN,
         height=320,
@@ -147,6 +153,21 @@ def trace_groups(labels: np.ndarray) -> list[TraceGroup]:
     return groups
 
 
+@dataclass(frozen=True)
+class Highlight:
+    """The selected song (first) and its neighbours, as the main plot rings them:
+    ``coords`` (m, 3) in the plot's units, and the m songs' ids, titles and artists."""
+
+    coords: np.ndarray
+    ids: tuple[str, ...]
+    titles: tuple[str, ...]
+    artists: tuple[str, ...]
+
+    @classmethod
+    def empty(cls) -> Highlight:
+        return cls(np.zeros((0, 3)), (), (), ())
+
+
 def _hover_text(titles: Sequence[str], artists: Sequence[str]) -> np.ndarray:
     return np.array(
         [f"{html.escape(t)} — {html.escape(a)}" for t, a in zip(titles, artists, strict=True)], dtype=object
@@ -161,14 +182,13 @@ def projection_figure(
     artists: Sequence[str],
     axis_titles: Sequence[str],
     mode: str = "3d",
-    highlight: dict | None = None,
+    highlight: Highlight | None = None,
     focus_cluster: int | None = None,
 ) -> go.Figure:
     """PCA scatter coloured by cluster, song ids in ``customdata`` for clicks.
 
     coords (n, 3) float, labels (n,) int, song_ids/titles/artists of length n.
-    ``highlight`` is ``{"coords", "ids", "titles", "artists"}`` for the selected song
-    (first) and its neighbours, drawn as the last trace. With ``focus_cluster`` the
+    ``highlight`` rings the selected song and its neighbours, drawn as the last trace. With ``focus_cluster`` the
     other clusters are drawn faint.
     """
     three_d = mode == "3d"
@@ -210,11 +230,10 @@ def projection_figure(
     return fig
 
 
-def highlight_trace(highlight: dict | None, three_d: bool) -> go.BaseTraceType:
+def highlight_trace(highlight: Highlight | None, three_d: bool) -> go.BaseTraceType:
     """The selected song (large black ring) and its neighbours (small rings), or an empty trace."""
-    empty = np.zeros((0, 3))
-    points = highlight or {"coords": empty, "ids": [], "titles": [], "artists": []}
-    coords = np.asarray(points["coords"]).reshape(-1, 3)
+    points = highlight or Highlight.empty()
+    coords = np.asarray(points.coords).reshape(-1, 3)
     point = {"x": coords[:, 0], "y": coords[:, 1]}
     if three_d:
         point["z"] = coords[:, 2]
@@ -223,8 +242,8 @@ def highlight_trace(highlight: dict | None, three_d: bool) -> go.BaseTraceType:
         **point,
         mode="markers",
         name="selected",
-        customdata=list(points["ids"]),
-        text=_hover_text(points["titles"], points["artists"]),
+        customdata=list(points.ids),
+        text=_hover_text(points.titles, points.artists),
         showlegend=False,
         marker={
             "size": [14 if i == 0 else 8 for i in range(len(coords))],
@@ -468,13 +487,15 @@ def mean_profile_figure(scaled_means: np.ndarray, features: Sequence[str]) -> go
 
 
 def genre_crosstab_figure(counts: np.ndarray, clusters: Sequence[int], genres: Sequence[str]) -> go.Figure:
-    """Clusters × genres: colour is the share of the cluster's songs in each genre; text the count."""
+    """Clusters × genres: colour is the share of the cluster's songs in each genre; text the count.
+
+    Genre names come from the data and are escaped: plotly renders tags in tick labels."""
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros_like(counts, dtype=float), where=totals > 0)
     fig = go.Figure(
         go.Heatmap(
             z=shares,
-            x=list(genres),
+            x=[html.escape(str(g)) for g in genres],
             y=[cluster_name(c) for c in clusters],
             colorscale="Blues",
             zmin=0,

@@ -7,18 +7,11 @@ from collections.abc import Sequence
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components import ids
 from components.colors import cluster_color
 from components.ui import song_player
 from core.engine import SongView
 from core.features import FEATURE_UNITS, feature_label
-
-
-def pick_song_id(page: str, song_id: str, source: str) -> dict[str, str]:
-    """Pattern-matching id of a control that selects ``song_id`` on ``page``.
-
-    ``source`` tells lists apart (a song may be both a search result and a neighbour).
-    """
-    return {"type": "pick-song", "page": page, "song": song_id, "from": source}
 
 
 def cluster_badge(cluster: int) -> dbc.Badge:
@@ -41,7 +34,7 @@ def neighbour_row(page: str, song: SongView, distance: float, closest: Sequence[
                 [
                     html.Button(
                         song.title,
-                        id=pick_song_id(page, song.id, "neighbour"),
+                        id=ids.pick_song(page, song.id, "neighbour"),
                         n_clicks=0,
                         className="btn btn-link p-0 text-start neighbour-link",
                     ),

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from components import ids
 from core.config import K_MIN
 from core.engine import SongView
 from core.features import feature_label
+from core.methods import Method, MethodOption
 from core.previews import Preview
-
-K_CONTROL_ID = "k-control"
-#: The shell's store of the clustering settings the controls show, in URL form (strings,
-#: defaults left out); pages re-render when it differs from their own query.
-SETTINGS_ID = "settings"
 
 
 def k_control(k_max: int, value: int) -> html.Div:
@@ -22,7 +21,7 @@ def k_control(k_max: int, value: int) -> html.Div:
         [
             html.Span("K", className="me-2 fw-bold text-white", title="number of clusters"),
             dcc.Slider(
-                id=K_CONTROL_ID,
+                id=ids.K_CONTROL,
                 min=K_MIN,
                 max=k_max,
                 step=1,
@@ -53,11 +52,6 @@ def notices(messages: list[str], element_id: str) -> html.Div:
     )
 
 
-def preview_slot_id(song_id: str, where: str) -> dict[str, str]:
-    """Pattern-matching id of a placeholder that the app fills once a lookup answers."""
-    return {"type": "preview-slot", "song": song_id, "where": where}
-
-
 def audio_player(preview: Preview | None, label: str, pending_slot: dict[str, str] | None = None) -> html.Div:
     """An HTML5 player for an allow-listed preview; while an online lookup is pending, a
     placeholder with ``pending_slot`` as its id; else a plain "No preview available"."""
@@ -78,68 +72,67 @@ def audio_player(preview: Preview | None, label: str, pending_slot: dict[str, st
 
 def song_player(song: SongView, where: str) -> html.Div:
     """The player (or placeholder) for a song shown in the part of a page named ``where``."""
-    slot = preview_slot_id(song.id, where) if song.preview_pending else None
+    slot = ids.preview_slot(song.id, where) if song.preview_pending else None
     return audio_player(song.preview, song.title, slot)
 
 
-METHOD_CONTROL_IDS = {
-    "algo": "algo-control",
-    "scaler": "scaler-control",
-    "features": "features-control",
-    "eps": "eps-control",
-    "min_samples": "min-samples-control",
-    "linkage": "linkage-control",
-}
-_ALGORITHM_LABELS = {"kmeans": "K-Means", "hierarchical": "Hierarchical", "dbscan": "DBSCAN"}
-_SCALER_LABELS = {"standard": "Standardise (z-score)", "minmax": "Min-max (0–1)", "robust": "Robust (median, IQR)"}
-_LINKAGE_LABELS = {"ward": "Ward", "complete": "Complete", "average": "Average", "single": "Single"}
+def _labelled(label: str, control: object, width: int | str = "auto", hint: str = "", **kwargs: object) -> dbc.Col:
+    """A control under its small label; ``hint`` shows when the pointer rests on it."""
+    box = html.Div([dbc.Label(label, className="small text-muted mb-0"), control], title=hint or None)
+    return dbc.Col(box, width=width, **kwargs)
 
 
-def _labelled(label: str, control: object, width: int | str = "auto", **kwargs: object) -> dbc.Col:
-    return dbc.Col([dbc.Label(label, className="small text-muted mb-0"), control], width=width, **kwargs)
-
-
-def _select(control_id: str, value: str, labels: dict[str, str]) -> dbc.Select:
+def _select(control_id: str, value: str, labels: Mapping[str, str]) -> dbc.Select:
     return dbc.Select(
         id=control_id, value=value, size="sm", options=[{"label": v, "value": k} for k, v in labels.items()]
     )
 
 
-def _number_input(control_id: str, minimum: float, step: float | str) -> dbc.Input:
-    """A small number box; empty means "auto" (the engine's default), applied on blur or Enter."""
+def _option_control(option: MethodOption) -> dbc.Select | dbc.Input:
+    """A select for a text option with choices; else a small number box, empty meaning
+    "auto" (the engine's default), applied on blur or Enter."""
+    control_id = ids.method_option(option.name)
+    if option.choices is not None:
+        return _select(control_id, str(option.default), option.choices)
+    low = option.bounds[0] if option.bounds else None
     return dbc.Input(
         id=control_id,
         type="number",
-        min=minimum,
-        step=step,
-        placeholder="auto",
+        min=low + 1 if option.kind is int and low is not None else low,
+        step=1 if option.kind is int else "any",
+        placeholder="auto" if option.default is None else str(option.default),
         debounce=True,
         size="sm",
         style={"width": "7rem"},
     )
 
 
-def method_controls(features: tuple[str, ...]) -> dbc.Row:
-    """How songs are clustered: method, scaling, features, and the method's own settings.
+def method_controls(features: Sequence[str], methods: Sequence[Method], scalers: Mapping[str, str]) -> dbc.Row:
+    """How songs are clustered: method, scaling, features, and each method's own options.
 
-    Values mirror the URL (``algo``, ``scaler``, ``features``, ``eps``, ``min_samples``,
-    ``linkage``); the DBSCAN and hierarchical settings show only for their method.
+    Values mirror the URL (``algo``, ``scaler``, ``features`` and the options' names); an
+    option's box shows only for its method (assets/url_sync.js). The first method and
+    scaler are the defaults.
     """
-    ids = METHOD_CONTROL_IDS
+    option_boxes = [
+        _labelled(
+            option.label,
+            _option_control(option),
+            hint=option.help,
+            id=ids.method_option_box(option.name),
+            style={"display": "none"},
+        )
+        for method in methods
+        for option in method.options
+    ]
     return dbc.Row(
         [
-            _labelled(
-                "Method",
-                _select(ids["algo"], "kmeans", _ALGORITHM_LABELS),
-            ),
-            _labelled(
-                "Scaling",
-                _select(ids["scaler"], "standard", _SCALER_LABELS),
-            ),
+            _labelled("Method", _select(ids.ALGO_CONTROL, methods[0].name, {m.name: m.label for m in methods})),
+            _labelled("Scaling", _select(ids.SCALER_CONTROL, next(iter(scalers)), scalers)),
             _labelled(
                 "Features clustered",
                 dcc.Dropdown(
-                    id=ids["features"],
+                    id=ids.FEATURES_CONTROL,
                     multi=True,
                     value=list(features),
                     clearable=False,
@@ -148,23 +141,9 @@ def method_controls(features: tuple[str, ...]) -> dbc.Row:
                 ),
                 width=True,
             ),
-            _labelled(
-                "Linkage",
-                _select(ids["linkage"], "ward", _LINKAGE_LABELS),
-                id="hierarchical-settings",
-                style={"display": "none"},
-            ),
-            _labelled(
-                "eps", _number_input(ids["eps"], minimum=0, step="any"), id="dbscan-eps", style={"display": "none"}
-            ),
-            _labelled(
-                "min samples",
-                _number_input(ids["min_samples"], minimum=2, step=1),
-                id="dbscan-min-samples",
-                style={"display": "none"},
-            ),
+            *option_boxes,
             dbc.Col(
-                html.Div(id="method-hint", className="small text-danger"), width="auto", className="align-self-end"
+                html.Div(id=ids.METHOD_HINT, className="small text-danger"), width="auto", className="align-self-end"
             ),
         ],
         className="g-2 align-items-end method-controls mb-3",

@@ -19,12 +19,12 @@ from pathlib import Path
 
 from core.cache import ModelCache
 from core.catalog import load_catalog
-from core.clustering import ALGORITHMS, SCALERS
+from core.clustering import DEFAULT_SCALER, SCALERS
 from core.config import ConfigError, Settings
 from core.engine import Engine
 from core.errors import DatasetError
 from core.export import labelled_songs, to_csv_bytes
-from core.hierarchical import LINKAGES
+from core.methods import DEFAULT_METHOD, METHODS, MethodOption
 from core.summaries import cluster_summaries
 
 
@@ -37,21 +37,30 @@ def _parser() -> argparse.ArgumentParser:
         "--k", type=int, default=None, help="number of clusters (default: AUDIOSPACE_DEFAULT_K; DBSCAN ignores it)"
     )
     cluster.add_argument("--features", default=None, help="comma-separated features (default: all the file has)")
-    cluster.add_argument("--scaler", choices=sorted(SCALERS), default="standard")
-    cluster.add_argument("--algo", choices=ALGORITHMS, default="kmeans", help="clustering algorithm (default: kmeans)")
+    cluster.add_argument("--scaler", choices=sorted(SCALERS), default=DEFAULT_SCALER)
     cluster.add_argument(
-        "--eps", type=float, default=None, help="DBSCAN radius in scaled units (default: the k-distance knee)"
+        "--algo", choices=METHODS.names(), default=DEFAULT_METHOD, help=f"clustering method (default: {DEFAULT_METHOD})"
     )
-    cluster.add_argument(
-        "--min-samples", type=int, default=None, help="DBSCAN songs in a dense neighbourhood (default: 2 × features)"
-    )
-    cluster.add_argument("--linkage", choices=LINKAGES, default="ward", help="hierarchical linkage (default: ward)")
+    for method in METHODS.methods.values():
+        for option in method.options:
+            cluster.add_argument(f"--{option.name.replace('_', '-')}", **_flag(method.label, option))
     cluster.add_argument("-o", "--output", type=Path, help="write the labelled songs as CSV here")
     cluster.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     cluster.add_argument(
         "--cache-dir", type=Path, default=None, help="model cache folder (default: AUDIOSPACE_CACHE_DIR)"
     )
     return parser
+
+
+def _flag(method_label: str, option: MethodOption) -> dict[str, object]:
+    """argparse keywords of a method option's flag: its type or choices, its help and default."""
+    default = "auto" if option.default is None else option.default
+    flag: dict[str, object] = {"default": None, "help": f"{method_label}: {option.help} (default: {default})"}
+    if option.choices is not None:
+        flag["choices"] = list(option.choices)
+    else:
+        flag["type"] = option.kind
+    return flag
 
 
 def _finite(value: float) -> float | None:
@@ -64,7 +73,8 @@ def run_cluster(args: argparse.Namespace, settings: Settings) -> dict:
     engine = Engine(catalog, ModelCache(args.cache_dir or settings.cache_dir, settings.lock_expire_s), settings.seed)
     features = [f.strip() for f in args.features.split(",")] if args.features else None
     k = settings.default_k if args.k is None else args.k
-    params = engine.params(k, features, args.scaler, args.algo, args.eps, args.min_samples, args.linkage)
+    options = {o.name: getattr(args, o.name) for o in METHODS.options()}
+    params = engine.params(k, features, args.scaler, args.algo, **options)
     clustering = engine.clustering(params)
     if args.output:
         frame = labelled_songs(catalog, clustering, engine.projection(params))
@@ -75,9 +85,7 @@ def run_cluster(args: argparse.Namespace, settings: Settings) -> dict:
         "features": list(params.features),
         "scaler": params.scaler,
         "algorithm": params.algorithm,
-        "eps": params.eps if params.algorithm == "dbscan" else None,
-        "min_samples": params.min_samples if params.algorithm == "dbscan" else None,
-        "linkage": params.linkage if params.algorithm == "hierarchical" else None,
+        **{o.name: params.option(o.name) for o in METHODS.options()},
         "method": clustering.method,
         "noise": clustering.noise,
         "metrics_note": clustering.metrics_note,

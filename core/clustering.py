@@ -48,7 +48,8 @@ DESCRIPTION_MAX_FEATURES = 3
 REPRESENTATIVES = 5
 
 SCALERS = {"standard": StandardScaler, "minmax": MinMaxScaler, "robust": RobustScaler}
-ALGORITHMS = ("kmeans", "dbscan", "hierarchical")
+SCALER_LABELS = {"standard": "Standardise (z-score)", "minmax": "Min-max (0–1)", "robust": "Robust (median, IQR)"}
+DEFAULT_SCALER = "standard"
 #: The label of a song in no cluster (DBSCAN's noise).
 NOISE = -1
 NOISE_DESCRIPTION = "Noise: not close enough to any dense group (DBSCAN)"
@@ -109,7 +110,7 @@ class Clustering:
     k: int
     features: tuple[str, ...]
     scaler: str
-    #: "kmeans", "dbscan" or "hierarchical".
+    #: The name of its method in core.methods.METHODS.
     algorithm: str
     #: Plain description of how it was fitted, e.g. "DBSCAN (eps 1.23, min_samples 20)".
     method: str

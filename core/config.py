@@ -14,6 +14,7 @@
 | AUDIOSPACE_DEEZER_URL | https://api.deezer.com/search | Deezer search API base URL |
 | AUDIOSPACE_DATA_URL | the original app's public copy | where `make data` downloads the reference dataset |
 | AUDIOSPACE_DATA_SHA256 | its sha256 | checksum the download must match (empty: no check) |
+| AUDIOSPACE_URL_PREFIX | / | serve the app under this path, e.g. /music/ behind a proxy |
 
 Relative paths are taken from the project folder, so ``make run`` works from anywhere.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +70,18 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise ConfigError(f"{name}={raw!r} must be 1 or 0")
 
 
+_PREFIX_SAFE = re.compile(r"^(/[A-Za-z0-9._~-]+)*/$")
+
+
+def url_prefix(raw: str) -> str:
+    """``raw`` as a path prefix that starts and ends with "/" ("music" -> "/music/");
+    ConfigError unless it is plain path segments."""
+    prefix = "/" + raw.strip().strip("/") + "/" if raw.strip().strip("/") else "/"
+    if not _PREFIX_SAFE.match(prefix):
+        raise ConfigError(f"AUDIOSPACE_URL_PREFIX={raw!r} must be a path such as /music/")
+    return prefix
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the data and the cache live, and the knobs every worker must agree on."""
@@ -86,6 +100,8 @@ class Settings:
     previews_online: bool = False
     itunes_url: str = PreviewSettings.itunes_url
     deezer_url: str = PreviewSettings.deezer_url
+    #: The path the app is served under, "/" or e.g. "/music/" behind a proxy (always ends in "/").
+    url_prefix: str = "/"
 
     def preview_settings(self) -> PreviewSettings:
         folder = self.previews_dir or self.data_path.parent / "previews"
@@ -112,4 +128,5 @@ class Settings:
             previews_online=_flag(env, "AUDIOSPACE_PREVIEWS_ONLINE", True),
             itunes_url=env.get("AUDIOSPACE_ITUNES_URL") or PreviewSettings.itunes_url,
             deezer_url=env.get("AUDIOSPACE_DEEZER_URL") or PreviewSettings.deezer_url,
+            url_prefix=url_prefix(env.get("AUDIOSPACE_URL_PREFIX") or "/"),
         )

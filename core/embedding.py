@@ -30,12 +30,12 @@ from sklearn.manifold import TSNE
 
 from core.clustering import fit_threads, sample_rows
 
-EMBEDDINGS = ("tsne", "umap")
+#: The 2-D maps the engine computes, by name, with their labels.
+EMBEDDINGS = {"tsne": "t-SNE", "umap": "UMAP"}
 TSNE_SAMPLE = 5_000
 UMAP_SAMPLE = 20_000
 TSNE_PERPLEXITY = 30.0
 UMAP_NEIGHBOURS = 15
-_NAMES = {"tsne": "t-SNE", "umap": "UMAP"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,9 @@ def embed(X: np.ndarray, method: str, seed: int) -> Embedding:
         rows=rows,
         coords=coords,
         method=method,
-        description=f"{_NAMES[method]} of {sample} (for viewing only: clusters are fitted on the features)",
+        description=(
+            f"{EMBEDDINGS[method]} of {sample} of the scaled features, for looking only: clusters and neighbours "
+            f"are computed in the full feature space, and distances between far-apart groups mean little."
+        ),
         seconds=time.perf_counter() - started,
     )

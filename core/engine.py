@@ -13,7 +13,6 @@ k-distance curves (per min_samples). Cached per clustering key: each clustering.
 
 from __future__ import annotations
 
-import math
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -22,22 +21,14 @@ import numpy as np
 
 from core.cache import ModelCache
 from core.catalog import Catalog
-from core.clustering import (
-    ALGORITHMS,
-    NOISE,
-    NOISE_DESCRIPTION,
-    SCALERS,
-    Clustering,
-    check_k,
-    cluster_kmeans,
-    scale,
-)
+from core.clustering import DEFAULT_SCALER, NOISE, NOISE_DESCRIPTION, SCALERS, Clustering, check_k, scale
 from core.config import K_MIN
-from core.density import KDistance, cluster_dbscan, default_min_samples, fitted_songs, k_distance
+from core.density import KDistance, k_distance
 from core.embedding import EMBEDDINGS, Embedding, embed
 from core.errors import DatasetError
 from core.genres import GenreCheck, genre_check
-from core.hierarchical import LINKAGES, Dendrogram, Hierarchy, cluster_hierarchical, dendrogram, fit_hierarchy
+from core.hierarchical import Dendrogram, Hierarchy, dendrogram, fit_hierarchy
+from core.methods import DEFAULT_METHOD, METHODS, Method, OptionValue, dbscan_min_samples, with_defaults
 from core.neighbours import Neighbour, nearest_neighbours
 from core.previews import Preview, preview_source, safe_preview_url
 from core.projection import Projection, pca_projection
@@ -51,34 +42,40 @@ SCHEMA_VERSION = 2
 class ClusterParams:
     """Everything that changes a clustering besides the catalog.
 
-    ``eps`` and ``min_samples`` serve DBSCAN (``Engine.params`` fills them in for it),
-    ``linkage`` the hierarchical method; ``k`` serves K-Means and hierarchical (DBSCAN
-    finds its own number of clusters). ``key`` carries only what the algorithm uses, so
-    equal answers share one cache entry.
+    ``algorithm`` names a method of ``core.methods.METHODS``; ``options`` holds that
+    method's own options, every one of them, as sorted (name, value) pairs (``Engine.params``
+    fills in defaults, so the key is concrete). ``k`` serves the methods that use K (DBSCAN
+    finds its own number of clusters). ``key`` carries only what the method uses, so equal
+    answers share one cache entry.
     """
 
     k: int
     features: tuple[str, ...]
-    scaler: str = "standard"
-    algorithm: str = "kmeans"
+    scaler: str = DEFAULT_SCALER
+    algorithm: str = DEFAULT_METHOD
     seed: int = 42
-    eps: float | None = None
-    min_samples: int | None = None
-    linkage: str = "ward"
+    options: tuple[tuple[str, OptionValue | None], ...] = ()
+
+    @property
+    def method(self) -> Method:
+        return METHODS.get(self.algorithm)
+
+    def option(self, name: str) -> OptionValue | None:
+        """The value of this method's option ``name`` (None: not given, or not this method's)."""
+        return dict(self.options).get(name)
+
+    def with_options(self, **changes: OptionValue | None) -> ClusterParams:
+        return replace(self, options=tuple(sorted({**dict(self.options), **changes}.items())))
 
     def space_key(self) -> str:
         return f"features={','.join(self.features)}|scaler={self.scaler}|seed={self.seed}"
 
     def algorithm_key(self) -> str:
-        """The algorithm and its own parameters, K aside."""
-        if self.algorithm == "dbscan":
-            return f"algo=dbscan|eps={self.eps!r}|min_samples={self.min_samples}"
-        if self.algorithm == "hierarchical":
-            return f"algo=hierarchical|linkage={self.linkage}"
-        return f"algo={self.algorithm}"
+        """The algorithm and its own options, K aside."""
+        return "|".join([f"algo={self.algorithm}", *(f"{name}={value!r}" for name, value in self.options)])
 
     def key(self) -> str:
-        k = "" if self.algorithm == "dbscan" else f"|k={self.k}"
+        k = f"|k={self.k}" if self.method.uses_k else ""
         return f"{self.space_key()}|{self.algorithm_key()}{k}"
 
 
@@ -90,7 +87,6 @@ class Sweep:
     inertia: tuple[float, ...]
     silhouette: tuple[float, ...]
     davies_bouldin: tuple[float, ...]
-    calinski_harabasz: tuple[float, ...]
     silhouette_sample: int | None
 
 
@@ -123,13 +119,6 @@ class MethodScore:
         )
 
 
-def _number(value: object, name: str) -> float:
-    """``value`` as a float, or a DatasetError saying ``name`` must be a number."""
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise DatasetError(f"{name} must be a number (got {value!r}).")
-    return float(value)
-
-
 class Engine:
     """Clusterings, projections, sweeps, neighbours and search over one Catalog."""
 
@@ -143,24 +132,26 @@ class Engine:
         self._search_lock = threading.Lock()
 
     # -- parameters -----------------------------------------------------------------
+    @property
+    def n_songs(self) -> int:
+        return len(self.catalog)
+
     def params(
         self,
         k: int,
         features: Sequence[str] | None = None,
-        scaler: str = "standard",
-        algorithm: str = "kmeans",
-        eps: float | None = None,
-        min_samples: int | None = None,
-        linkage: str = "ward",
+        scaler: str = DEFAULT_SCALER,
+        algorithm: str = DEFAULT_METHOD,
+        **options: object,
     ) -> ClusterParams:
         """Validated parameters; raises DatasetError naming what is wrong.
 
         ``features=None`` means every feature of the catalog; fewer than two is an error.
-        ``eps`` (scaled units, > 0) and ``min_samples`` (whole number >= 2, at most the songs
-        DBSCAN fits on) are checked whenever given; for DBSCAN, None means the default:
-        min_samples = 2 × the number of features (at most the songs DBSCAN fits on), eps = the
-        knee of the k-distance curve (see core.density). They are filled in here, so the key is
-        concrete. K is checked for every algorithm: compare() uses it for K-Means and hierarchical.
+        ``options`` are method options by name (``core.methods``): each is checked against its
+        declaration, those of other methods are left out, missing ones take their defaults
+        and "auto" ones are filled in by the method (DBSCAN: min_samples = 2 × features,
+        eps = the knee of the k-distance curve). K is checked for every method: the method
+        comparison uses it for the methods that take K.
         """
         wanted = set(self.catalog.features if features is None else features)
         chosen = tuple(f for f in self.catalog.features if f in wanted)
@@ -173,51 +164,19 @@ class Engine:
             raise DatasetError("Choose at least two features to cluster on.")
         if scaler not in SCALERS:
             raise DatasetError(f"Unknown scaler '{scaler}': use one of {', '.join(SCALERS)}.")
-        if algorithm not in ALGORITHMS:
-            raise DatasetError(f"Unknown algorithm '{algorithm}': use one of {', '.join(ALGORITHMS)}.")
-        if linkage not in LINKAGES:
-            raise DatasetError(f"Unknown linkage '{linkage}': use one of {', '.join(LINKAGES)}.")
-        if eps is not None:
-            eps = _number(eps, "eps")
-            if not (math.isfinite(eps) and eps > 0):
-                raise DatasetError(f"eps must be a positive distance in scaled units (got {eps!r}).")
-        if min_samples is not None:
-            count = _number(min_samples, "min_samples")
-            if not (math.isfinite(count) and count == int(count)):
-                raise DatasetError(f"min_samples must be a whole number (got {min_samples!r}).")
-            min_samples = int(count)
-            fitted = fitted_songs(len(self.catalog))
-            if not 2 <= min_samples <= fitted:
-                raise DatasetError(
-                    f"min_samples={min_samples} cannot be used: it must be between 2 and {fitted:,} "
-                    "(the songs DBSCAN fits on)."
-                )
+        method = METHODS.get(algorithm)
+        strangers = sorted(set(options) - {o.name for o in METHODS.options()})
+        if strangers:
+            raise DatasetError(f"Unknown option(s) {', '.join(strangers)}.")
+        values = with_defaults(method, options)
         check_k(k, len(self.catalog))
-        params = ClusterParams(
-            k=k,
-            features=chosen,
-            scaler=scaler,
-            algorithm=algorithm,
-            seed=self.seed,
-            eps=eps,
-            min_samples=min_samples,
-            linkage=linkage,
-        )
-        return self._resolved(params)
+        params = ClusterParams(k=k, features=chosen, scaler=scaler, algorithm=algorithm, seed=self.seed)
+        return self._resolved(params.with_options(**values))
 
     def _resolved(self, params: ClusterParams) -> ClusterParams:
-        """For DBSCAN, params with eps and min_samples filled in by their defaults; others as they are."""
-        if params.algorithm != "dbscan" or (params.eps is not None and params.min_samples is not None):
-            return params
-        with_min_samples = replace(params, min_samples=self._min_samples(params))
-        eps = params.eps if params.eps is not None else self.k_distance(with_min_samples).suggested_eps
-        return replace(with_min_samples, eps=eps)
-
-    def _min_samples(self, params: ClusterParams) -> int:
-        """params.min_samples, or the default (2 × features) capped at the songs DBSCAN fits on."""
-        if params.min_samples is not None:
-            return params.min_samples
-        return min(default_min_samples(len(params.features)), fitted_songs(len(self.catalog)))
+        """params with the method's "auto" options filled in from the data."""
+        resolve = params.method.resolve
+        return resolve(self, params) if resolve else params
 
     def _key(self, kind: str, body: str) -> str:
         return f"v{SCHEMA_VERSION}|{self.catalog.fingerprint}|{kind}|{body}"
@@ -238,44 +197,36 @@ class Engine:
         return self._key("clustering", self._resolved(params).key())
 
     def clustering(self, params: ClusterParams) -> Clustering:
-        """The clustering for params (any algorithm): from the cache, or fitted once for all workers."""
+        """The clustering for params (any method): from the cache, or fitted once for all workers."""
         params = self._resolved(params)
+        return self.cache.get_or_compute(self.clustering_key(params), lambda: params.method.fit(self, params))
 
-        def fit() -> Clustering:
-            X = self.scaled(params.features, params.scaler)
-            raw = self.catalog.feature_matrix(params.features)
-            if params.algorithm == "dbscan":
-                assert params.eps is not None and params.min_samples is not None  # filled in by _resolved
-                return cluster_dbscan(
-                    raw, X, params.eps, params.min_samples, params.features, params.scaler, params.seed
-                )
-            if params.algorithm == "hierarchical":
-                tree = self.hierarchy(params)
-                return cluster_hierarchical(raw, X, tree, params.k, params.features, params.scaler, params.seed)
-            return cluster_kmeans(raw, X, params.k, params.features, params.scaler, params.seed)
-
-        return self.cache.get_or_compute(self.clustering_key(params), fit)
+    def fit_input(self, params: ClusterParams) -> tuple[np.ndarray, np.ndarray]:
+        """What a method fits on: raw features (n, f) in their units and the scaled matrix (n, f)."""
+        return self.catalog.feature_matrix(params.features), self.scaled(params.features, params.scaler)
 
     def hierarchy(self, params: ClusterParams) -> Hierarchy:
         """The linkage tree of params' feature space with params.linkage (independent of K)."""
 
         def fit() -> Hierarchy:
-            return fit_hierarchy(self.scaled(params.features, params.scaler), params.linkage, params.seed)
+            linkage = str(params.option("linkage"))
+            return fit_hierarchy(self.scaled(params.features, params.scaler), linkage, params.seed)
 
         return self.cache.get_or_compute(self.hierarchy_key(params), fit)
 
     def hierarchy_key(self, params: ClusterParams) -> str:
-        return self._key("linkage", f"{params.space_key()}|{params.linkage}")
+        return self._key("linkage", f"{params.space_key()}|{params.option('linkage')}")
 
     def dendrogram(self, params: ClusterParams) -> Dendrogram:
-        """The truncated dendrogram of the hierarchical clustering at params.k with params.linkage
-        (whatever params.algorithm says), whose labels are the cut of this same tree."""
-        params = replace(params, algorithm="hierarchical")
+        """The truncated dendrogram of a tree-based clustering (a method whose diagnostics name
+        "dendrogram") at params.k, whose labels are the cut of this same tree."""
+        if "dendrogram" not in params.method.diagnostics:
+            raise DatasetError(f"{params.method.label} builds no tree: there is no dendrogram to draw.")
         return dendrogram(self.hierarchy(params), self.clustering(params), params.k)
 
     def k_distance(self, params: ClusterParams) -> KDistance:
         """DBSCAN's k-distance curve for params' feature space and min_samples (default if None)."""
-        min_samples = self._min_samples(params)
+        min_samples = dbscan_min_samples(params, self.n_songs)
 
         def compute() -> KDistance:
             return k_distance(self.scaled(params.features, params.scaler), min_samples, params.seed)
@@ -283,11 +234,19 @@ class Engine:
         return self.cache.get_or_compute(self._key("kdistance", f"{params.space_key()}|{min_samples}"), compute)
 
     def compare(self, params: ClusterParams) -> list[MethodScore]:
-        """K-Means and hierarchical at params.k (params.linkage) and DBSCAN (params' eps and
-        min_samples, or their defaults) on params' feature space, in that order; each cached."""
+        """Every method of the comparison (``Method.in_comparison``, registry order) on params'
+        feature space at params.k: params' own method with its options, the others with their
+        defaults; each cached."""
         return [
-            MethodScore.of(self.clustering(replace(params, algorithm=algorithm)))
-            for algorithm in ("kmeans", "hierarchical", "dbscan")
+            MethodScore.of(
+                self.clustering(
+                    params
+                    if method.name == params.algorithm
+                    else self.params(params.k, params.features, params.scaler, method.name)
+                )
+            )
+            for method in METHODS.methods.values()
+            if method.in_comparison
         ]
 
     def projection(self, params: ClusterParams) -> Projection:
@@ -325,7 +284,7 @@ class Engine:
         Each K's clustering is stored too, so after one sweep every K switch is a fetch. For
         hierarchical, every K is a cut of one cached tree.
         """
-        if params.algorithm == "dbscan":
+        if not params.method.uses_k:
             return None
         ks = tuple(k for k in ks if K_MIN <= k < len(self.catalog))
 
@@ -336,7 +295,6 @@ class Engine:
                 inertia=tuple(c.inertia for c in fits),
                 silhouette=tuple(c.silhouette for c in fits),
                 davies_bouldin=tuple(c.davies_bouldin for c in fits),
-                calinski_harabasz=tuple(c.calinski_harabasz for c in fits),
                 silhouette_sample=fits[0].silhouette_sample if fits else None,
             )
 

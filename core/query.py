@@ -3,25 +3,29 @@
 A bad value never fails a page: it is replaced by a sane default and a notice says
 what was wrong and what is shown instead. ``ViewQuery.to_params`` gives back the
 canonical query, so a copied URL reproduces the view exactly.
+
+This module is the one home of the URL contract: which parameters exist, their
+defaults, which ones every page shares (``shared_param_names``), and the method options,
+read from ``core.methods.METHODS``. The shell sends ``url_contract()`` to the browser,
+so the clientside glue copies values and never spells a default itself.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, fields, replace
 
-from core.clustering import ALGORITHMS, SCALERS
+from core.clustering import DEFAULT_SCALER, SCALER_LABELS
 from core.config import K_MIN
 from core.embedding import EMBEDDINGS
-from core.hierarchical import LINKAGES
+from core.methods import DEFAULT_METHOD, METHODS, Method, OptionValue
 
-VIEWS = ("3d", "2d")
-PROJECTIONS = ("pca", *EMBEDDINGS)
-#: Parameters every page shares; nav links carry these from page to page.
-GLOBAL_PARAMS = ("k", "algo", "scaler", "features", "eps", "min_samples", "linkage")
+VIEWS = {"3d": "3D", "2d": "2D"}
+#: Where the explorer draws songs: one PCA, or a 2-D map of the engine's (core.embedding).
+PROJECTIONS = {"pca": "PCA", **EMBEDDINGS}
 MAX_QUERY_CHARS = 200
-_EPS_RANGE = (0.0, 1000.0)
-_MIN_SAMPLES_RANGE = (1, 10_000)
+#: Parameters every page shares besides the method options; nav links carry them from page to page.
+_SHARED = ("k", "algo", "scaler", "features")
 
 
 @dataclass(frozen=True)
@@ -29,9 +33,9 @@ class ViewQuery:
     """Validated view state.
 
     ``song`` is a song id; ``cluster`` a cluster number; ``features`` the clustered
-    features (None: all the dataset has); ``eps``/``min_samples`` (DBSCAN) None mean the
-    engine's defaults; ``proj`` the explorer's projection; ``feature`` the feature whose
-    distribution the heatmap page shows.
+    features (None: all the dataset has); ``options`` the chosen method's options that
+    differ from their defaults, as sorted (name, value) pairs; ``proj`` the explorer's
+    projection; ``feature`` the feature whose distribution the heatmap page shows.
     """
 
     k: int
@@ -41,36 +45,61 @@ class ViewQuery:
     x: str | None = None
     y: str | None = None
     q: str = ""
-    algo: str = "kmeans"
-    scaler: str = "standard"
+    algo: str = DEFAULT_METHOD
+    scaler: str = DEFAULT_SCALER
     features: tuple[str, ...] | None = None
-    eps: float | None = None
-    min_samples: int | None = None
-    linkage: str = "ward"
+    options: tuple[tuple[str, OptionValue], ...] = ()
     proj: str = "pca"
     feature: str | None = None
+
+    def option(self, name: str) -> OptionValue | None:
+        return dict(self.options).get(name)
 
     def to_params(self) -> dict[str, str]:
         """Canonical query parameters: k always, the rest only when not the default."""
         params = {"k": str(self.k)}
-        for name, value in asdict(self).items():
-            if name == "k" or value in (None, "") or value == _DEFAULTS.get(name):
+        for spec in fields(self):
+            value = getattr(self, spec.name)
+            if spec.name in ("k", "options") or value in (None, "") or value == spec.default:
                 continue
-            params[name] = ",".join(value) if isinstance(value, tuple) else str(value)
+            params[spec.name] = ",".join(value) if isinstance(value, tuple) else str(value)
+        params.update({name: _text(value) for name, value in self.options})
         return params
+
+    def shared_params(self) -> dict[str, str]:
+        """The parameters every page shares (K, the method and its options), for links."""
+        shared = shared_param_names()
+        return {name: value for name, value in self.to_params().items() if name in shared}
 
     def with_changes(self, **changes: object) -> ViewQuery:
         return replace(self, **changes)
 
 
-_DEFAULTS = {"view": "3d", "algo": "kmeans", "scaler": "standard", "linkage": "ward", "proj": "pca"}
-_CHOICES = {
-    "view": VIEWS,
-    "algo": ALGORITHMS,
-    "scaler": tuple(SCALERS),
-    "linkage": LINKAGES,
-    "proj": PROJECTIONS,
-}
+def _text(value: OptionValue) -> str:
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def shared_param_names() -> tuple[str, ...]:
+    """K, the method, scaling, features and every registered method option."""
+    return (*_SHARED, *(o.name for o in METHODS.options()))
+
+
+def url_contract() -> dict[str, object]:
+    """What the browser's URL glue needs (assets/url_sync.js): the shared parameters in
+    control order, their defaults, and per method whether it uses K and its options."""
+    return {
+        "sharedParams": list(shared_param_names()),
+        "options": [o.name for o in METHODS.options()],
+        "defaults": {
+            "algo": DEFAULT_METHOD,
+            "scaler": DEFAULT_SCALER,
+            **{o.name: o.default for o in METHODS.options()},
+        },
+        "methods": {
+            m.name: {"usesK": m.uses_k, "options": [o.name for o in m.options], "description": m.description}
+            for m in METHODS.methods.values()
+        },
+    }
 
 
 @dataclass(frozen=True)
@@ -96,10 +125,19 @@ def _parse_int(raw: str | None) -> int | None:
         return None
 
 
+def _choice(params: Mapping[str, object], name: str, allowed: Mapping[str, str], default: str, notices: list[str]):
+    value = (_first(params.get(name)) or default).strip().lower()
+    if value not in allowed:
+        notices.append(f"{name}={value[:20]!r} is not one of {', '.join(allowed)}; showing {default}.")
+        return default
+    return value
+
+
 def parse_query(params: Mapping[str, object], limits: QueryLimits) -> tuple[ViewQuery, list[str]]:
     """Validate raw query parameters (strings, as a page layout receives them).
 
-    Returns the query to show and a notice per value that was replaced.
+    Returns the query to show and a notice per value that was replaced. Parameters this
+    module does not know are ignored.
     """
     notices: list[str] = []
     raw_k = _first(params.get("k"))
@@ -107,7 +145,7 @@ def parse_query(params: Mapping[str, object], limits: QueryLimits) -> tuple[View
     if raw_k is not None and k is None:
         notices.append(f"k={raw_k[:20]!r} is not a whole number; showing K={limits.default_k}.")
     elif k is not None and not K_MIN <= k <= limits.k_max:
-        notices.append(f"k={k} is outside {K_MIN}–{limits.k_max}; showing K={limits.default_k}.")
+        notices.append(f"k={raw_k[:20]} is outside {K_MIN}–{limits.k_max}; showing K={limits.default_k}.")
         k = None
     k = limits.default_k if k is None else k
 
@@ -116,28 +154,16 @@ def parse_query(params: Mapping[str, object], limits: QueryLimits) -> tuple[View
         notices.append(f"There is no song with id {song[:40]!r} in this dataset; no song is selected.")
         song = None
 
+    algo = _choice(params, "algo", {m.name: m.label for m in METHODS.methods.values()}, DEFAULT_METHOD, notices)
+    method = METHODS.get(algo)
     raw_cluster = _first(params.get("cluster"))
     cluster = _parse_int(raw_cluster)
-    algo = (_first(params.get("algo")) or "").lower()
-    cluster_max = limits.k_max if algo == "dbscan" else k
+    cluster_max = k if method.uses_k else limits.k_max
     if raw_cluster is not None and (cluster is None or not 0 <= cluster < cluster_max):
-        notices.append(f"cluster={raw_cluster[:20]!r} does not exist at K={k}; showing every cluster.")
+        where = f"at K={k}" if method.uses_k else f"with {method.label}"
+        notices.append(f"cluster={raw_cluster[:20]!r} does not exist {where}; showing every cluster.")
         cluster = None
 
-    choices = {}
-    for name, allowed in _CHOICES.items():
-        value = (_first(params.get(name)) or _DEFAULTS[name]).lower()
-        if value not in allowed:
-            notices.append(f"{name}={value[:20]!r} is not one of {', '.join(allowed)}; showing {_DEFAULTS[name]}.")
-            value = _DEFAULTS[name]
-        choices[name] = value
-    features = _parse_features(_first(params.get("features")), limits.features, notices)
-    eps = _parse_number(params, "eps", float, _EPS_RANGE, notices)
-    min_samples = _parse_number(params, "min_samples", int, _MIN_SAMPLES_RANGE, notices)
-    if choices["algo"] != "dbscan":
-        eps = min_samples = None
-    if choices["algo"] != "hierarchical":
-        choices["linkage"] = _DEFAULTS["linkage"]
     feature = _first(params.get("feature"))
     if feature is not None and feature not in limits.features:
         notices.append(f"feature={feature[:30]!r} is not a feature of this dataset; showing {limits.features[0]}.")
@@ -153,19 +179,20 @@ def parse_query(params: Mapping[str, object], limits: QueryLimits) -> tuple[View
             value = None
         axes[axis] = value
 
-    q = (_first(params.get("q")) or "")[:MAX_QUERY_CHARS]
     query = ViewQuery(
         k=k,
         song=song,
         cluster=cluster,
+        view=_choice(params, "view", VIEWS, "3d", notices),
         x=axes["x"],
         y=axes["y"],
-        q=q,
-        features=features,
-        eps=eps,
-        min_samples=min_samples,
+        q=(_first(params.get("q")) or "")[:MAX_QUERY_CHARS],
+        algo=algo,
+        scaler=_choice(params, "scaler", SCALER_LABELS, DEFAULT_SCALER, notices),
+        features=_parse_features(_first(params.get("features")), limits.features, notices),
+        options=_parse_options(params, method, notices),
+        proj=_choice(params, "proj", PROJECTIONS, "pca", notices),
         feature=feature,
-        **choices,
     )
     return query, notices
 
@@ -185,17 +212,22 @@ def _parse_features(raw: str | None, available: tuple[str, ...], notices: list[s
     return None if chosen == available else chosen
 
 
-def _parse_number(
-    params: Mapping[str, object], name: str, cast: type, bounds: tuple[float, float], notices: list[str]
-) -> float | int | None:
-    raw = _first(params.get(name))
-    if raw is None or raw == "":
-        return None
-    try:
-        value = cast(raw)
-    except ValueError:
-        value = None
-    if value is None or not bounds[0] < value <= bounds[1] or value != value:
-        notices.append(f"{name}={raw[:20]!r} is not a number in ({bounds[0]:g}, {bounds[1]:g}]; using the default.")
-        return None
-    return value
+def _parse_options(
+    params: Mapping[str, object], method: Method, notices: list[str]
+) -> tuple[tuple[str, OptionValue], ...]:
+    """The method's options given in the URL and different from their defaults; a bad value
+    gets a notice and its default. Options of other methods are ignored."""
+    chosen = {}
+    for option in method.options:
+        raw = _first(params.get(option.name))
+        if raw is None or raw == "":
+            continue
+        try:
+            value = option.parse(raw)
+        except ValueError as exc:
+            shown = "the default" if option.default is None else str(option.default)
+            notices.append(f"{exc}; using {shown}.")
+            continue
+        if value != option.default:
+            chosen[option.name] = value
+    return tuple(sorted(chosen.items()))

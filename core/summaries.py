@@ -71,12 +71,14 @@ def song_name(catalog: Catalog, row: int) -> str:
     return f"“{title}” by {artist}" if artist else f"“{title}”"
 
 
-def cluster_summaries(catalog: Catalog, clustering: Clustering) -> list[str]:
-    """The summary of each cluster 0..k-1 of ``clustering`` over ``catalog``, in cluster order."""
+def cluster_summaries(catalog: Catalog, clustering: Clustering, limit: int | None = None) -> list[str]:
+    """The summary of each cluster 0..k-1 of ``clustering`` over ``catalog``, in cluster order
+    (the first ``limit`` clusters, the largest, when given). The CLI and the clusters page
+    both show these."""
     if not clustering.profiles:
         return []
     mean_spread = sum(p.spread for p in clustering.profiles) / len(clustering.profiles)
     return [
         summarise(p, len(catalog), mean_spread, [song_name(catalog, r) for r in p.representatives[:SUMMARY_SONGS]])
-        for p in clustering.profiles
+        for p in clustering.profiles[:limit]
     ]

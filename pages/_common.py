@@ -1,45 +1,35 @@
 """What every page does the same way: read the URL, render, follow the shell's controls.
 
-A page is ``layout(**query)`` → ``page_frame(page, query, body)``, where ``body(query)``
-builds the page's content from a validated ViewQuery. The frame holds the page's
-query store (see app.shell), the URL notices and the body; ``follow_settings(page,
-body)`` re-renders the body when K or the method controls change, without a reload.
+A page module sets ``layout = page_layout(PAGE, body)``, where ``body(view)`` builds the
+page's content from a ResolvedView (the validated query, its parameters and models,
+resolved once). The frame holds the page's query store (see app.shell), the URL
+notices and the body; ``follow_settings(page, body)`` re-renders the body when K or the
+method controls change, without a reload.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
-from urllib.parse import urlencode
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, dcc, html
+from dash import Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from app.context import AppContext, current
-from components.ui import SETTINGS_ID, notices
-from core.engine import ClusterParams, SongView, song_view
+from app.context import ResolvedView, app_context
+from app.links import playable
+from components import ids
+from components.ui import notices
+from core.clustering import Clustering, ClusterProfile
+from core.engine import SongView, song_view
 from core.errors import DatasetError
-from core.query import GLOBAL_PARAMS, ViewQuery, parse_query
+from core.query import ViewQuery, parse_query, shared_param_names
 
-Body = Callable[[ViewQuery], Any]
-
-
-def page_query_id(page: str) -> dict[str, str]:
-    return {"type": "page-query", "page": page}
-
-
-def href(path: str, **params: object) -> str:
-    """A link with query parameters (None values left out)."""
-    kept = {name: value for name, value in params.items() if value is not None}
-    return f"{path}?{urlencode(kept)}" if kept else path
-
-
-def shared_params(query: ViewQuery) -> dict[str, str]:
-    """The query's parameters that every page shares (K and the method), for links."""
-    return {name: value for name, value in query.to_params().items() if name in GLOBAL_PARAMS}
+Body = Callable[[ResolvedView], Any]
+#: Cards, heatmap rows and profile tables show at most this many clusters (the largest).
+MAX_CLUSTERS_SHOWN = 30
 
 
 def error_alert(exc: Exception) -> dbc.Alert:
@@ -47,32 +37,38 @@ def error_alert(exc: Exception) -> dbc.Alert:
 
 
 def render(body: Body, query: ViewQuery) -> Any:
-    """The body, or a plain message when the data cannot serve this view."""
+    """The body of ``query``'s view, or a plain message when the data cannot serve it."""
     try:
-        return body(query)
+        return body(app_context().resolve(query))
     except DatasetError as exc:
         return error_alert(exc)
 
 
-def page_frame(page: str, raw_query: dict[str, object], body: Body) -> html.Div:
-    """The whole page for a raw URL query: store, notices for bad values, body."""
-    query, problems = parse_query(raw_query, current().limits())
-    return html.Div(
-        [
-            dcc.Store(id=page_query_id(page), data=query.to_params()),
-            notices(problems, f"{page}-notices"),
-            dcc.Loading(html.Div(render(body, query), id=f"{page}-body"), delay_show=250, type="dot"),
-        ]
-    )
+def page_layout(page: str, body: Body) -> Callable[..., html.Div]:
+    """The ``layout`` of a page: the raw URL query in, the whole page (store, notices for
+    bad values, body) out."""
+
+    def layout(**raw_query: object) -> html.Div:
+        query, problems = parse_query(raw_query, app_context().limits())
+        return html.Div(
+            [
+                dcc.Store(id=ids.page_query(page), data=query.to_params()),
+                notices(problems, ids.page_notices(page)),
+                dcc.Loading(html.Div(render(body, query), id=ids.page_body(page)), delay_show=250, type="dot"),
+            ]
+        )
+
+    return layout
 
 
 def stored_query(data: dict[str, str] | None, **changes: object) -> ViewQuery:
-    """The page's current ViewQuery from its store, with ``changes`` applied and re-validated."""
+    """The page's current ViewQuery from its store, with ``changes`` applied and re-validated
+    (a change to None removes that parameter)."""
     params = {**(data or {}), **{name: str(v) for name, v in changes.items() if v is not None}}
     for name, value in changes.items():
         if value is None:
             params.pop(name, None)
-    query, _ = parse_query(params, current().limits())
+    query, _ = parse_query(params, app_context().limits())
     return query
 
 
@@ -81,10 +77,11 @@ def settings_query(settings: dict[str, str] | None, data: dict[str, str]) -> Vie
 
     A cluster in focus is dropped: under other settings it is another cluster.
     """
-    if not settings:
+    if not isinstance(settings, dict):
         return None
-    changes = {name: settings.get(name) for name in GLOBAL_PARAMS}
-    if all(changes[name] == data.get(name) for name in GLOBAL_PARAMS):
+    shared = shared_param_names()
+    changes = {name: settings.get(name) for name in shared}
+    if all(changes[name] == data.get(name) for name in shared):
         return None
     return stored_query(data, **changes, cluster=None)
 
@@ -93,10 +90,10 @@ def follow_settings(page: str, body: Body) -> None:
     """Re-render ``page``'s body when K or the clustering method changes (and put them in its URL)."""
 
     @dash.callback(
-        Output(f"{page}-body", "children"),
-        Output(page_query_id(page), "data", allow_duplicate=True),
-        Input(SETTINGS_ID, "data"),
-        State(page_query_id(page), "data"),
+        Output(ids.page_body(page), "children"),
+        Output(ids.page_query(page), "data", allow_duplicate=True),
+        Input(ids.SETTINGS, "data"),
+        State(ids.page_query(page), "data"),
         prevent_initial_call=True,
     )
     def rerender(settings: dict[str, str] | None, data: dict[str, str]) -> tuple[Any, dict[str, str]]:
@@ -106,11 +103,20 @@ def follow_settings(page: str, body: Body) -> None:
         return render(body, query), query.to_params()
 
 
-#: Cards, heatmap rows and profile tables show at most this many clusters (the largest).
-MAX_CLUSTERS_SHOWN = 30
+def picked_song(pick: dict | None = None) -> str:
+    """The song a click chose: a pick-song button (``ids.pick_song``) that was really
+    clicked, or the ``pick`` store a plot click wrote; PreventUpdate otherwise."""
+    trigger = ctx.triggered_id
+    if isinstance(trigger, dict) and trigger.get("type") == "pick-song":
+        if not ctx.triggered[0]["value"]:
+            raise PreventUpdate  # the button was just drawn, not clicked
+        return str(trigger["song"])
+    if isinstance(pick, dict) and pick.get("song"):
+        return str(pick["song"])
+    raise PreventUpdate
 
 
-def shown_profiles(clustering: Any) -> tuple[tuple, str]:
+def shown_profiles(clustering: Clustering) -> tuple[tuple[ClusterProfile, ...], str]:
     """The profiles of the largest MAX_CLUSTERS_SHOWN clusters, and a note when some are left out."""
     profiles = clustering.profiles[:MAX_CLUSTERS_SHOWN]
     hidden = len(clustering.profiles) - len(profiles)
@@ -118,22 +124,21 @@ def shown_profiles(clustering: Any) -> tuple[tuple, str]:
     return profiles, note
 
 
-def song_views(context: AppContext, clustering: Any, rows: Any) -> list[SongView]:
+def song_views(view: ResolvedView, rows: Sequence[int]) -> list[SongView]:
     """SongViews of catalog rows, each with its preview if known now, or marked pending."""
+    previews = view.context.previews
     views = []
     for row in rows:
-        view = song_view(context.engine.catalog, clustering, int(row))
-        if view.preview is None:
-            preview, pending = context.previews.resolve_now(view.id, view.title, view.artist)
-            view = replace(view, preview=preview, preview_pending=pending)
-        views.append(view)
+        song = song_view(view.catalog, view.clustering, int(row))
+        if song.preview is None:
+            preview, pending = previews.resolve_now(song.id, song.title, song.artist)
+            song = replace(song, preview=preview, preview_pending=pending)
+        views.append(replace(song, preview=playable(song.preview)))
     return views
 
 
-def neighbour_views(
-    context: AppContext, params: ClusterParams, clustering: Any, song_id: str, n: int = 10
-) -> list[tuple[SongView, float, tuple[str, ...]]]:
+def neighbour_views(view: ResolvedView, song_id: str, n: int = 10) -> list[tuple[SongView, float, tuple[str, ...]]]:
     """The n nearest songs to ``song_id`` as (view, distance, closest features)."""
-    found = context.engine.neighbours(song_id, params, n)
-    views = song_views(context, clustering, [nb.row for nb in found])
-    return [(view, nb.distance, nb.closest_features) for view, nb in zip(views, found, strict=True)]
+    found = view.context.engine.neighbours(song_id, view.params, n)
+    songs = song_views(view, [nb.row for nb in found])
+    return [(song, nb.distance, nb.closest_features) for song, nb in zip(songs, found, strict=True)]

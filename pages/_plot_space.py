@@ -7,34 +7,27 @@ them, and a dataclass needs its module registered.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from app.context import AppContext
-from core.query import ViewQuery
+from app.context import ResolvedView
+from core.clustering import sample_rows
+from core.query import PROJECTIONS
 
 DISPLAY_MAX = 20_000
 #: The feature-pair scatter is SVG: it draws a seeded sample of this many of the shown songs.
 PAIR_MAX = 4_000
-PROJECTION_NAMES = {"pca": "PCA", "tsne": "t-SNE", "umap": "UMAP"}
 
 
-@lru_cache(maxsize=4)
 def display_rows(n_songs: int, seed: int) -> np.ndarray:
     """Positions of the songs drawn in PCA: all up to DISPLAY_MAX, else a seeded sorted sample."""
-    if n_songs <= DISPLAY_MAX:
-        return np.arange(n_songs)
-    return np.sort(np.random.default_rng(seed).choice(n_songs, DISPLAY_MAX, replace=False))
+    return sample_rows(n_songs, DISPLAY_MAX, seed)
 
 
-@lru_cache(maxsize=4)
 def pair_rows(n_songs: int, seed: int) -> np.ndarray:
     """Positions of the songs in the feature-pair scatter (a subset of display_rows)."""
     shown = display_rows(n_songs, seed)
-    if len(shown) <= PAIR_MAX:
-        return shown
-    return np.sort(np.random.default_rng(seed + 1).choice(shown, PAIR_MAX, replace=False))
+    return shown[sample_rows(len(shown), PAIR_MAX, seed + 1)]
 
 
 @dataclass(frozen=True)
@@ -64,12 +57,13 @@ class PlotSpace:
         return self.every_song is not None or len(self.coords_of([row])) == 1
 
 
-def plot_space(context: AppContext, query: ViewQuery) -> PlotSpace:
-    n = len(context.engine.catalog)
-    params = context.params(query)
+def plot_space(view: ResolvedView) -> PlotSpace:
+    """The songs the explorer's main plot draws for ``view`` and where."""
+    n = len(view.catalog)
+    query = view.query
     if query.proj == "pca":
-        projection = context.engine.projection(params)
-        rows = display_rows(n, context.settings.seed)
+        projection = view.projection
+        rows = display_rows(n, view.params.seed)
         variance = projection.explained_variance
         note = (
             f"The axes are one PCA of the scaled features: they show {variance.sum():.0%} of the variance "
@@ -79,13 +73,8 @@ def plot_space(context: AppContext, query: ViewQuery) -> PlotSpace:
             note += f" Showing a fixed sample of {DISPLAY_MAX:,} of {n:,} songs."
         titles = tuple(f"PC{i + 1} ({v:.0%} of variance)" for i, v in enumerate(variance))
         return PlotSpace(rows, projection.coords[rows], titles, query.view, note, projection.coords)
-    embedding = context.engine.embedding(params, query.proj)
-    name = PROJECTION_NAMES[query.proj]
+    embedding = view.context.engine.embedding(view.params, query.proj)
+    name = PROJECTIONS[query.proj]
     coords = np.column_stack([embedding.coords, np.zeros(len(embedding.rows), dtype=np.float32)])
-    note = (
-        f"{name} of the scaled features, for looking only: clusters and neighbours are computed in the full "
-        f"feature space, and distances between far-apart groups in {name} mean little."
-    )
-    if len(embedding.rows) < n:
-        note += f" {name} shows a fixed sample of {len(embedding.rows):,} of {n:,} songs."
+    note = f"{embedding.description} Computed once, in {embedding.seconds:.1f} s."
     return PlotSpace(embedding.rows, coords, (f"{name} 1", f"{name} 2", ""), "2d", note)

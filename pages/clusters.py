@@ -6,36 +6,37 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import html
 
-from app.context import current
+from app.context import ResolvedView
+from app.links import link
 from components.cluster_card import cluster_card
-from core.query import ViewQuery
-from core.summaries import summarise
-from pages._common import follow_settings, href, page_frame, shared_params, shown_profiles, song_views
+from core.summaries import cluster_summaries
+from pages._common import follow_settings, page_layout, shown_profiles, song_views
 
 dash.register_page(__name__, path="/clusters", name="Clusters", order=4, title="Clusters · Audio Space Explorer")
 PAGE = "clusters"
 
 
-def body(query: ViewQuery) -> list:
-    context = current()
-    _, clustering, _ = context.models(query)
+def body(view: ResolvedView) -> list:
+    clustering = view.clustering
     total = len(clustering.labels)
-    mean_spread = sum(p.spread for p in clustering.profiles) / max(len(clustering.profiles), 1)
-    shared = shared_params(query)
+    shared = view.query.shared_params()
     profiles, shown_note = shown_profiles(clustering)
-    cards = []
-    for profile in profiles:
-        songs = song_views(context, clustering, profile.representatives)
-        summary = summarise(profile, total, mean_spread, [f"{s.title} — {s.artist or 'Unknown artist'}" for s in songs])
-        card = cluster_card(
-            profile,
-            total,
-            summary,
-            songs,
-            explorer_href=href("/explorer", **shared, cluster=profile.cluster),
-            download_href=href("/download/songs.csv", **shared, cluster=profile.cluster),
+    summaries = cluster_summaries(view.catalog, clustering, limit=len(profiles))
+    cards = [
+        dbc.Col(
+            cluster_card(
+                profile,
+                total,
+                summary,
+                song_views(view, profile.representatives),
+                explorer_href=link("/explorer", **shared, cluster=profile.cluster),
+                download_href=link("/download/songs.csv", **shared, cluster=profile.cluster),
+            ),
+            md=6,
+            xl=4,
         )
-        cards.append(dbc.Col(card, md=6, xl=4))
+        for profile, summary in zip(profiles, summaries, strict=True)
+    ]
     noise = f" {clustering.noise:,} songs are noise (in no cluster)." if clustering.noise else ""
     return [
         html.Div(
@@ -43,7 +44,7 @@ def body(query: ViewQuery) -> list:
                 html.Span(f"{clustering.k} clusters of {total:,} songs.{noise}{shown_note} ", className="text-muted"),
                 html.A(
                     "Download every song with its cluster (CSV)",
-                    href=href("/download/songs.csv", **shared),
+                    href=link("/download/songs.csv", **shared),
                     download="",
                     id="download-all",
                     className="btn btn-sm btn-outline-secondary ms-2",
@@ -55,8 +56,5 @@ def body(query: ViewQuery) -> list:
     ]
 
 
-def layout(k: str | None = None, **query: object) -> html.Div:
-    return page_frame(PAGE, {**query, "k": k}, body)
-
-
+layout = page_layout(PAGE, body)
 follow_settings(PAGE, body)

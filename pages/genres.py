@@ -6,20 +6,18 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from app.context import current
+from app.context import ResolvedView
 from components.figures import GRAPH_CONFIG, genre_crosstab_figure
 from components.ui import metric_card
 from core.catalog import ALIASES
-from core.query import ViewQuery
-from pages._common import follow_settings, page_frame
+from pages._common import follow_settings, page_layout
 
 dash.register_page(__name__, path="/genres", name="Genres", order=5, title="Genre check · Audio Space Explorer")
 PAGE = "genres"
 
 
-def body(query: ViewQuery) -> list:
-    context = current()
-    check = context.engine.genre_check(context.params(query))
+def body(view: ResolvedView) -> list:
+    check = view.context.engine.genre_check(view.params)
     if check is None:
         return [
             dbc.Alert(
@@ -68,8 +66,5 @@ def body(query: ViewQuery) -> list:
     ]
 
 
-def layout(k: str | None = None, **query: object) -> html.Div:
-    return page_frame(PAGE, {**query, "k": k}, body)
-
-
+layout = page_layout(PAGE, body)
 follow_settings(PAGE, body)

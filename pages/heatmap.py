@@ -7,12 +7,12 @@ import dash_bootstrap_components as dbc
 import numpy as np
 from dash import Input, Output, State, callback, dcc, html
 
-from app.context import current
+from app.context import ResolvedView, app_context
+from components import ids
 from components.figures import GRAPH_CONFIG, distribution_figure, mean_profile_figure, zscore_heatmap
 from components.song_panel import cluster_badge
 from core.features import feature_title
-from core.query import ViewQuery
-from pages._common import MAX_CLUSTERS_SHOWN, follow_settings, page_frame, page_query_id, shown_profiles, stored_query
+from pages._common import MAX_CLUSTERS_SHOWN, follow_settings, page_layout, shown_profiles, stored_query
 
 dash.register_page(__name__, path="/heatmap", name="Heatmap", order=2, title="Heatmap · Audio Space Explorer")
 PAGE = "heatmap"
@@ -53,22 +53,21 @@ def _profile_table(clustering, profiles) -> dbc.Table:
     )
 
 
-def _distribution(query: ViewQuery):
-    _, clustering, _ = current().models(query)
-    feature = query.feature or clustering.features[0]
-    values = current().engine.catalog.songs[feature].to_numpy()
+def _distribution(view: ResolvedView):
+    clustering = view.clustering
+    feature = view.query.feature or clustering.features[0]
+    values = view.catalog.songs[feature].to_numpy()
     shown = clustering.labels < MAX_CLUSTERS_SHOWN
     return distribution_figure(values[shown], clustering.labels[shown], feature)
 
 
-def body(query: ViewQuery) -> list:
-    context = current()
-    _, clustering, _ = context.models(query)
+def body(view: ResolvedView) -> list:
+    clustering = view.clustering
     features = clustering.features
     profiles, shown_note = shown_profiles(clustering)
     zscores = np.array([[p.zscores[f] for f in features] for p in profiles])
     means = np.array([[p.means[f] for f in features] for p in profiles])
-    raw = context.engine.catalog.songs[list(features)]
+    raw = view.catalog.songs[list(features)]
     low, high = raw.min().to_numpy(), raw.max().to_numpy()
     scaled_means = (means - low) / np.where(high > low, high - low, 1.0)
     options = [{"label": feature_title(f), "value": f} for f in features]
@@ -94,11 +93,11 @@ def body(query: ViewQuery) -> list:
                         dcc.Dropdown(
                             id="heatmap-feature",
                             options=options,
-                            value=query.feature or features[0],
+                            value=view.query.feature or features[0],
                             clearable=False,
                             className="mb-1",
                         ),
-                        dcc.Graph(id="heatmap-distribution", figure=_distribution(query), **_GRAPH),
+                        dcc.Graph(id="heatmap-distribution", figure=_distribution(view), **_GRAPH),
                     ],
                     lg=5,
                 ),
@@ -110,21 +109,18 @@ def body(query: ViewQuery) -> list:
     ]
 
 
-def layout(k: str | None = None, **query: object) -> html.Div:
-    return page_frame(PAGE, {**query, "k": k}, body)
-
-
+layout = page_layout(PAGE, body)
 follow_settings(PAGE, body)
 
 
 @callback(
     Output("heatmap-distribution", "figure"),
-    Output(page_query_id(PAGE), "data", allow_duplicate=True),
+    Output(ids.page_query(PAGE), "data", allow_duplicate=True),
     Input("heatmap-feature", "value"),
-    State(page_query_id(PAGE), "data"),
+    State(ids.page_query(PAGE), "data"),
     prevent_initial_call=True,
 )
 def show_distribution(feature: str, data: dict[str, str]):
     """Another feature's distribution per cluster; the feature goes in the URL."""
     query = stored_query(data, feature=feature)
-    return _distribution(query), query.to_params()
+    return _distribution(app_context().resolve(query)), query.to_params()

@@ -8,7 +8,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from app.context import AppContext, current
+from app.context import ResolvedView
 from components.figures import (
     GRAPH_CONFIG,
     dendrogram_figure,
@@ -19,9 +19,7 @@ from components.figures import (
 )
 from components.ui import metric_card
 from core.config import K_MIN
-from core.engine import ClusterParams
-from core.query import ViewQuery
-from pages._common import follow_settings, page_frame
+from pages._common import follow_settings, page_layout
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview · Audio Space Explorer")
 PAGE = "overview"
@@ -32,26 +30,26 @@ def _number(value: float | None, digits: int = 3) -> str:
     return "—" if value is None or math.isnan(value) else f"{value:.{digits}f}"
 
 
-def _metrics(context: AppContext, query: ViewQuery, clustering, projection) -> dbc.Row:
-    catalog = context.engine.catalog
+def _metrics(view: ResolvedView) -> dbc.Row:
+    catalog, clustering, method = view.catalog, view.clustering, view.params.method
     sampled = (
         f"mean over a seeded sample of {clustering.silhouette_sample:,} songs"
         if clustering.silhouette_sample
         else "exact, over every song"
     )
-    variance = projection.explained_variance
+    variance = view.projection.explained_variance
     cards = [
         metric_card(
             "Songs", f"{len(catalog):,}", "demo data" if catalog.is_demo else catalog.report.source, "metric-songs"
         ),
         metric_card(
-            "Clusters found" if query.algo == "dbscan" else "K (clusters)",
+            "K (clusters)" if method.uses_k else "Clusters found",
             str(clustering.k),
-            clustering.method,
+            f"{clustering.method}; fitted in {clustering.fit_seconds:.2g} s, once for every visitor",
             "metric-k",
         ),
     ]
-    if query.algo == "dbscan":
+    if method.finds_noise:
         share = clustering.noise / len(catalog)
         cards.append(
             metric_card("Noise", f"{clustering.noise:,}", f"{share:.0%} of songs, in no cluster", "metric-noise")
@@ -79,28 +77,26 @@ def _metrics(context: AppContext, query: ViewQuery, clustering, projection) -> d
     return dbc.Row([dbc.Col(card, xl=True) for card in cards], className="g-3 mb-3 row-cols-2 row-cols-md-3")
 
 
-def _charts(context: AppContext, query: ViewQuery, params: ClusterParams, clustering) -> list:
-    engine = context.engine
+def _charts(view: ResolvedView) -> list:
+    engine, params, clustering = view.context.engine, view.params, view.clustering
     sizes = sizes_figure(clustering.sizes, [p.description for p in clustering.profiles], clustering.noise)
-    if query.algo == "dbscan":
-        kd = engine.k_distance(params)
+    justify = []
+    if params.method.uses_k:
+        sweep = engine.sweep(params, range(K_MIN, view.context.k_max + 1))
         justify = [
-            dcc.Graph(
-                id="overview-k-distance",
-                figure=k_distance_figure(kd.distances, kd.min_samples, kd.suggested_eps, params.eps),
-                **_GRAPH,
-            )
-        ]
-    else:
-        sweep = engine.sweep(params, range(K_MIN, context.k_max + 1))
-        justify = [
-            dcc.Graph(id="overview-elbow", figure=elbow_figure(sweep.ks, sweep.inertia, query.k), **_GRAPH),
+            dcc.Graph(id="overview-elbow", figure=elbow_figure(sweep.ks, sweep.inertia, params.k), **_GRAPH),
             dcc.Graph(
                 id="overview-quality",
-                figure=quality_figure(sweep.ks, sweep.silhouette, sweep.davies_bouldin, query.k),
+                figure=quality_figure(
+                    sweep.ks, sweep.silhouette, sweep.davies_bouldin, params.k, sweep.silhouette_sample
+                ),
                 **_GRAPH,
             ),
         ]
+    if "k_distance" in params.method.diagnostics:
+        kd = engine.k_distance(params)
+        figure = k_distance_figure(kd.distances, kd.min_samples, kd.suggested_eps, params.option("eps"))
+        justify.append(dcc.Graph(id="overview-k-distance", figure=figure, **_GRAPH))
     row = dbc.Row(
         [
             *(dbc.Col(graph, lg=4) for graph in justify),
@@ -108,14 +104,14 @@ def _charts(context: AppContext, query: ViewQuery, params: ClusterParams, cluste
         ],
         className="g-3 mb-3",
     )
-    if query.algo != "hierarchical":
+    if "dendrogram" not in params.method.diagnostics:
         return [row]
     tree = engine.dendrogram(params)
     figure = dendrogram_figure(tree.icoord, tree.dcoord, tree.leaf_labels, tree.cut_height, clustering.k)
     return [row, dcc.Graph(id="overview-dendrogram", figure=figure, className="mb-3", **_GRAPH)]
 
 
-def _comparison(context: AppContext, query: ViewQuery, params: ClusterParams) -> dbc.Card:
+def _comparison(view: ResolvedView) -> dbc.Card:
     """The three methods on the same scaled features, side by side."""
     head = html.Thead(
         html.Tr(
@@ -135,8 +131,8 @@ def _comparison(context: AppContext, query: ViewQuery, params: ClusterParams) ->
         )
     )
     rows = []
-    for score in context.engine.compare(params):
-        current_row = score.algorithm == query.algo
+    for score in view.context.engine.compare(view.params):
+        current_row = score.algorithm == view.params.algorithm
         rows.append(
             html.Tr(
                 [
@@ -171,8 +167,8 @@ def _comparison(context: AppContext, query: ViewQuery, params: ClusterParams) ->
     )
 
 
-def _report(context: AppContext, clustering) -> dbc.Card:
-    catalog = context.engine.catalog
+def _report(view: ResolvedView) -> dbc.Card:
+    catalog, clustering = view.catalog, view.clustering
     features = ", ".join(clustering.features)
     return dbc.Card(
         [
@@ -191,19 +187,9 @@ def _report(context: AppContext, clustering) -> dbc.Card:
     )
 
 
-def body(query: ViewQuery) -> list:
-    context = current()
-    params, clustering, projection = context.models(query)
-    return [
-        _metrics(context, query, clustering, projection),
-        *_charts(context, query, params, clustering),
-        _comparison(context, query, params),
-        _report(context, clustering),
-    ]
+def body(view: ResolvedView) -> list:
+    return [_metrics(view), *_charts(view), _comparison(view), _report(view)]
 
 
-def layout(k: str | None = None, **query: object) -> html.Div:
-    return page_frame(PAGE, {**query, "k": k}, body)
-
-
+layout = page_layout(PAGE, body)
 follow_settings(PAGE, body)

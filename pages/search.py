@@ -4,50 +4,39 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html
+from dash import Input, Output, State, callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
-from app.context import AppContext, current
-from components.song_panel import cluster_badge, pick_song_id, song_panel
-from components.ui import SETTINGS_ID
+from app.context import ResolvedView, app_context
+from app.links import link
+from components import ids
+from components.song_panel import cluster_badge, song_panel
 from core.engine import song_view
-from core.query import ViewQuery
-from pages._common import (
-    href,
-    neighbour_views,
-    page_frame,
-    page_query_id,
-    settings_query,
-    shared_params,
-    song_views,
-    stored_query,
-)
+from pages._common import neighbour_views, page_layout, picked_song, settings_query, song_views, stored_query
 
 dash.register_page(__name__, path="/search", name="Search", order=3, title="Search · Audio Space Explorer")
 PAGE = "search"
 RESULTS = 25
-PICK = {"type": "pick-song", "page": PAGE, "song": ALL, "from": ALL}
 
 
-def _results(context: AppContext, query: ViewQuery) -> html.Div:
+def _results(view: ResolvedView) -> html.Div:
+    query = view.query
     if not query.q.strip():
         return html.Div("Type part of a title or an artist's name.", className="text-muted small")
-    hits = context.engine.search(query.q, RESULTS)
+    hits = view.context.engine.search(query.q, RESULTS)
     if not hits:
         return html.Div(f"No song or artist matches “{query.q}”.", className="text-muted", id="search-no-results")
-    _, clustering, _ = context.models(query)
-    catalog = context.engine.catalog
     items = []
     for hit in hits:
-        view = song_view(catalog, clustering, hit.row)
+        song = song_view(view.catalog, view.clustering, hit.row)
         items.append(
             html.Button(
                 [
-                    html.Span(view.title, className="fw-semibold"),
-                    html.Span(f" — {view.artist} ", className="text-muted"),
-                    cluster_badge(view.cluster),
+                    html.Span(song.title, className="fw-semibold"),
+                    html.Span(f" — {song.artist} ", className="text-muted"),
+                    cluster_badge(song.cluster),
                 ],
-                id=pick_song_id(PAGE, view.id, "result"),
+                id=ids.pick_song(PAGE, song.id, "result"),
                 n_clicks=0,
                 className="list-group-item list-group-item-action search-hit",
             )
@@ -61,23 +50,22 @@ def _results(context: AppContext, query: ViewQuery) -> html.Div:
     return html.Div([html.Div(items, className="list-group"), *footer])
 
 
-def _panel(context: AppContext, query: ViewQuery):
+def _panel(view: ResolvedView):
+    query = view.query
     if query.song is None:
         return html.Div(
             "Choose a result to see its cluster and nearest songs.", className="text-muted p-3 border rounded"
         )
-    params, clustering, _ = context.models(query)
-    row = context.engine.catalog.row_of(query.song)
+    row = view.catalog.row_of(query.song)
     return song_panel(
         PAGE,
-        song_views(context, clustering, [row])[0],
-        neighbour_views(context, params, clustering, query.song),
-        explorer_href=href("/explorer", **shared_params(query), song=query.song),
+        song_views(view, [row])[0],
+        neighbour_views(view, query.song),
+        explorer_href=link("/explorer", **query.shared_params(), song=query.song),
     )
 
 
-def body(query: ViewQuery) -> dbc.Row:
-    context = current()
+def body(view: ResolvedView) -> dbc.Row:
     return dbc.Row(
         [
             dbc.Col(
@@ -85,48 +73,45 @@ def body(query: ViewQuery) -> dbc.Row:
                     dcc.Input(
                         id="search-input",
                         type="search",
-                        value=query.q,
+                        value=view.query.q,
                         placeholder="Title or artist…",
                         debounce=0.25,
                         autoFocus=True,
                         className="form-control mb-2",
                         autoComplete="off",
                     ),
-                    html.Div(_results(context, query), id="search-results"),
+                    html.Div(_results(view), id="search-results"),
                 ],
                 lg=5,
             ),
-            dbc.Col(html.Div(_panel(context, query), id="search-panel"), lg=7),
+            dbc.Col(html.Div(_panel(view), id="search-panel"), lg=7),
         ]
     )
 
 
-def layout(k: str | None = None, **query: object) -> html.Div:
-    return page_frame(PAGE, {**query, "k": k}, body)
+layout = page_layout(PAGE, body)
 
 
 @callback(
     Output("search-results", "children"),
     Output("search-panel", "children"),
-    Output(page_query_id(PAGE), "data", allow_duplicate=True),
+    Output(ids.page_query(PAGE), "data", allow_duplicate=True),
     Input("search-input", "value"),
-    Input(PICK, "n_clicks"),
-    Input(SETTINGS_ID, "data"),
-    State(page_query_id(PAGE), "data"),
+    Input(ids.every_pick_song(PAGE), "n_clicks"),
+    Input(ids.SETTINGS, "data"),
+    State(ids.page_query(PAGE), "data"),
     prevent_initial_call=True,
 )
 def update(text: str | None, _clicks: list, settings: dict[str, str] | None, data: dict[str, str]):
     """Typing updates the results; choosing one opens its panel; K or the method re-label both."""
     trigger = ctx.triggered_id
     if isinstance(trigger, dict):
-        if not ctx.triggered[0]["value"]:
-            raise PreventUpdate
-        query = stored_query(data, song=trigger["song"])
-    elif trigger == SETTINGS_ID:
+        query = stored_query(data, song=picked_song())
+    elif trigger == ids.SETTINGS:
         query = settings_query(settings, data)
         if query is None:
             raise PreventUpdate
     else:
-        query = stored_query(data, q=text or None)
-    context = current()
-    return _results(context, query), _panel(context, query), query.to_params()
+        query = stored_query(data, q=text if isinstance(text, str) and text else None)
+    view = app_context().resolve(query)
+    return _results(view), _panel(view), query.to_params()

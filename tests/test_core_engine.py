@@ -97,7 +97,7 @@ def test_sweep_lists_quality_per_k(blobs_engine: Engine) -> None:
     assert list(sweep.inertia) == sorted(sweep.inertia, reverse=True)
     assert sweep.ks[int(np.argmax(sweep.silhouette))] == 5
     assert sweep.silhouette_sample is None
-    assert len(sweep.davies_bouldin) == len(sweep.calinski_harabasz) == 6
+    assert len(sweep.davies_bouldin) == len(sweep.silhouette) == 6
 
 
 # -- cache keys and parameters -------------------------------------------------------------------

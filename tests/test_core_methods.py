@@ -44,7 +44,7 @@ def test_dbscan_calls_scattered_outliers_noise(outlier_engine: Engine) -> None:
     params = outlier_engine.params(3, algorithm="dbscan")
     result = outlier_engine.clustering(params)
     assert result.algorithm == "dbscan"
-    assert result.method == f"DBSCAN (eps {params.eps:g}, min_samples {params.min_samples})"
+    assert result.method == f"DBSCAN (eps {params.option('eps'):g}, min_samples {params.option('min_samples')})"
     assert result.k == len(OUTLIER_BLOB_SIZES)
     assert np.all(result.labels[truth == NOISE] == NOISE)
     assert result.noise == OUTLIERS == int(np.sum(result.labels == NOISE))
@@ -90,10 +90,10 @@ def test_dbscan_defaults_are_filled_in_and_k_is_not_in_the_key(outlier_engine: E
     """min_samples defaults to 2 × features and eps to the k-distance knee; the key is concrete and
     the same whatever K, but changes with eps or min_samples."""
     params = outlier_engine.params(3, algorithm="dbscan")
-    assert params.min_samples == 2 * len(params.features)
-    assert params.eps == outlier_engine.k_distance(params).suggested_eps
+    assert params.option("min_samples") == 2 * len(params.features)
+    assert params.option("eps") == outlier_engine.k_distance(params).suggested_eps
     key = outlier_engine.clustering_key(params)
-    assert f"eps={params.eps!r}" in key and "min_samples=8" in key
+    assert f"eps={params.option('eps')!r}" in key and "min_samples=8" in key
     assert outlier_engine.clustering_key(outlier_engine.params(7, algorithm="dbscan")) == key
     others = {
         outlier_engine.clustering_key(outlier_engine.params(3, algorithm="dbscan", eps=0.5)),
@@ -109,7 +109,7 @@ def test_k_distance_is_sorted_and_its_knee_separates_core_songs(outlier_engine: 
     curve = outlier_engine.k_distance(params)
     X = outlier_engine.scaled(params.features, params.scaler)
     expected = NearestNeighbors(n_neighbors=curve.min_samples).fit(X).kneighbors(X)[0][:, -1]
-    assert curve.min_samples == params.min_samples
+    assert curve.min_samples == params.option("min_samples")
     assert len(curve.distances) == len(X)
     assert np.all(np.diff(curve.distances) >= 0)
     np.testing.assert_allclose(curve.distances, np.sort(expected), rtol=1e-6)
@@ -253,8 +253,9 @@ def test_metrics_equal_scikit_learns_on_the_same_labels(outlier_engine: Engine, 
 
 def test_compare_scores_the_three_methods_through_the_cache(outlier_engine: Engine) -> None:
     """compare(): K-Means, hierarchical and DBSCAN on the same feature space, each the cached
-    clustering of its parameters (a second compare computes nothing)."""
-    params = outlier_engine.params(3, linkage="complete")
+    clustering of its parameters: the view's own method with its options (complete linkage),
+    the others with their defaults (a second compare computes nothing)."""
+    params = outlier_engine.params(3, algorithm="hierarchical", linkage="complete")
     scores = outlier_engine.compare(params)
     assert [s.algorithm for s in scores] == ["kmeans", "hierarchical", "dbscan"]
     assert "complete linkage" in scores[1].method
@@ -321,15 +322,22 @@ def test_features_and_scaler_are_respected(blobs_engine: Engine, algorithm: str)
 @pytest.mark.parametrize(
     ("choices", "message"),
     [
-        ({"algorithm": "spectral"}, "Unknown algorithm 'spectral': use one of kmeans, dbscan, hierarchical"),
-        ({"linkage": "median"}, "Unknown linkage 'median': use one of ward, complete, average, single"),
-        ({"algorithm": "dbscan", "eps": 0}, "eps must be a positive distance"),
-        ({"algorithm": "dbscan", "eps": -1.5}, "eps must be a positive distance"),
-        ({"algorithm": "dbscan", "eps": float("nan")}, "eps must be a positive distance"),
-        ({"algorithm": "dbscan", "eps": "wide"}, "eps must be a number"),
-        ({"algorithm": "dbscan", "min_samples": 1}, "min_samples=1 cannot be used: it must be between 2 and 1,000"),
-        ({"algorithm": "dbscan", "min_samples": 5000}, "min_samples=5000 cannot be used"),
-        ({"algorithm": "dbscan", "min_samples": 2.5}, "min_samples must be a whole number"),
+        ({"algorithm": "spectral"}, "Unknown algorithm 'spectral': use one of kmeans, hierarchical, dbscan"),
+        (
+            {"algorithm": "hierarchical", "linkage": "median"},
+            "linkage=median is not one of ward, complete, average, single",
+        ),
+        ({"algorithm": "dbscan", "eps": 0}, "eps=0 must be more than 0 and at most 1000"),
+        ({"algorithm": "dbscan", "eps": -1.5}, "eps=-1.5 must be more than 0"),
+        ({"algorithm": "dbscan", "eps": float("nan")}, "eps=nan is not a finite number"),
+        ({"algorithm": "dbscan", "eps": "wide"}, "eps=wide is not a number"),
+        ({"algorithm": "dbscan", "min_samples": 1}, "min_samples=1 must be more than 1 and at most 10000"),
+        (
+            {"algorithm": "dbscan", "min_samples": 5000},
+            "min_samples=5000 cannot be used: it must be between 2 and 1,000",
+        ),
+        ({"algorithm": "dbscan", "min_samples": 2.5}, "min_samples=2.5 is not a whole number"),
+        ({"algorithm": "kmeans", "bandwidth": 2}, "Unknown option(s) bandwidth"),
         ({"algorithm": "hierarchical", "k": 1000}, "K=1000 cannot be used with 1,000 songs"),
     ],
 )
@@ -345,7 +353,7 @@ def test_compare_on_a_tiny_catalog_caps_dbscans_default(model_cache: ModelCache)
     so the comparison still has its three rows (DBSCAN's with a note, not an error)."""
     rows = "".join(f"S{i},{0.1 * i:.1f},{0.9 - 0.1 * i:.1f},{100 + 7 * i},0.5\n" for i in range(6))
     engine = Engine(load_catalog(("title,energy,valence,tempo,danceability\n" + rows).encode()), model_cache)
-    assert engine.params(2, algorithm="dbscan").min_samples == 6
+    assert engine.params(2, algorithm="dbscan").option("min_samples") == 6
     scores = engine.compare(engine.params(2))
     assert [s.algorithm for s in scores] == ["kmeans", "hierarchical", "dbscan"]
     assert scores[2].clusters < 2 and "need at least two clusters" in scores[2].metrics_note

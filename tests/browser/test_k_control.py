@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dash
 import pytest
 from dash.testing.composite import DashComposite
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from app.context import current
+from app.context import context_of
 from tests.browser.support import (
     SLIDER_THUMB,
     click_k_mark,
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.browser
 
 def _silhouette(k: int) -> str:
     """The silhouette the overview must show for K=k, from the app's own engine."""
-    engine = current().engine
+    engine = context_of(dash.get_app().server).engine
     return f"{engine.clustering(engine.params(k)).silhouette:.3f}"
 
 

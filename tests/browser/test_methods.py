@@ -44,7 +44,7 @@ def test_method_scaling_and_features_follow_the_controls(duo: DashComposite) -> 
     wait_for_query(driver, algo="hierarchical")
     wait_until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#overview-dendrogram .main-svg"), "the dendrogram")
     assert "table-primary" in driver.find_element(By.ID, "compare-hierarchical").get_attribute("class")
-    choose(driver, "linkage-control", "average")
+    choose(driver, "option-linkage", "average")
     wait_for_query(driver, algo="hierarchical", linkage="average")
     wait_for_words(driver, "#metric-k", "average")
 
@@ -53,7 +53,7 @@ def test_method_scaling_and_features_follow_the_controls(duo: DashComposite) -> 
     wait_until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#overview-k-distance .main-svg"), "k-distance")
     assert driver.find_element(By.ID, "metric-noise").is_displayed()
     assert driver.find_element(By.CSS_SELECTOR, "#k-control input").get_attribute("disabled") is not None
-    eps = driver.find_element(By.ID, "eps-control")
+    eps = driver.find_element(By.ID, "option-eps")
     eps.send_keys("0.9", Keys.TAB)
     wait_for_query(driver, algo="dbscan", eps="0.9")
     wait_for_words(driver, "#metric-k", "eps 0.9")
@@ -122,8 +122,8 @@ def test_a_copied_dbscan_url_opens_the_same_view(
     wait_until(driver, lambda d: d.find_elements(By.ID, "genres-ari"), "the genre scores")
     assert query(driver) == {"k": "4", "algo": "dbscan", "eps": "1.1", "min_samples": "6", "scaler": "minmax"}
     assert Select(driver.find_element(By.ID, "algo-control")).first_selected_option.get_attribute("value") == "dbscan"
-    assert driver.find_element(By.ID, "eps-control").get_attribute("value") == "1.1"
-    assert driver.find_element(By.ID, "min-samples-control").get_attribute("value") == "6"
+    assert driver.find_element(By.ID, "option-eps").get_attribute("value") == "1.1"
+    assert driver.find_element(By.ID, "option-min-samples").get_attribute("value") == "6"
     assert "Genres" in driver.find_element(By.ID, "genres-count").text
     assert driver.find_elements(By.CSS_SELECTOR, "#genres-crosstab .heatmaplayer")
     driver.find_element(By.LINK_TEXT, "Overview").click()

@@ -12,7 +12,7 @@ from dash.testing.composite import DashComposite
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 
-from app.context import current
+from app.context import context_of
 from tests.browser.support import open_page, panel_song, wait_for_count, wait_idle, wait_until
 
 pytestmark = pytest.mark.browser
@@ -38,7 +38,7 @@ def _settle(duo: DashComposite) -> None:
 
 
 def _song_id(title: str, artist: str) -> str:
-    songs = current().engine.catalog.songs
+    songs = context_of(dash.get_app().server).engine.catalog.songs
     match = songs[(songs["title"] == title) & (songs["artist"] == artist)]
     assert len(match), f"{title} — {artist} is not in the reference data"
     return str(match["id"].iloc[0])

@@ -1,0 +1,61 @@
+"""The explorer's own controls: which map and view, and the card of any two features."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import dash_bootstrap_components as dbc
+import plotly.graph_objects as go
+from dash import dcc
+
+from components.figures import GRAPH_CONFIG
+from core.features import feature_title
+
+#: The feature scatter zooms with the wheel as the main plot does.
+ZOOM_CONFIG = {**GRAPH_CONFIG, "scrollZoom": True}
+
+
+def projection_controls(
+    proj: str, view: str, projections: Mapping[str, str], views: Mapping[str, str], views_apply: str = "pca"
+) -> dbc.Row:
+    """Radio buttons for the map (``projections``: name -> label) and for 3D/2D (``views``),
+    which apply only to the ``views_apply`` map (the others are 2-D)."""
+    return dbc.Row(
+        [
+            dbc.Col(
+                dbc.RadioItems(
+                    id="explorer-proj",
+                    value=proj,
+                    inline=True,
+                    options=[{"label": label, "value": name} for name, label in projections.items()],
+                )
+            ),
+            dbc.Col(
+                dbc.RadioItems(
+                    id="explorer-view",
+                    value=view,
+                    inline=True,
+                    options=[
+                        {"label": label, "value": name, "disabled": proj != views_apply}
+                        for name, label in views.items()
+                    ],
+                ),
+                width="auto",
+            ),
+        ],
+        className="mb-1",
+    )
+
+
+def feature_pair_card(title: str, features: Sequence[str], x: str, y: str, figure: go.Figure) -> dbc.Card:
+    """Any two features against each other: two feature pickers (``x``, ``y`` chosen) over the scatter."""
+    options = [{"label": feature_title(f), "value": f} for f in features]
+    pickers = dbc.Row(
+        [
+            dbc.Col(dcc.Dropdown(id="explorer-x", options=options, value=x, clearable=False), md=6),
+            dbc.Col(dcc.Dropdown(id="explorer-y", options=options, value=y, clearable=False), md=6),
+        ],
+        className="g-2 mb-2",
+    )
+    graph = dcc.Graph(id="explorer-features", figure=figure, config=ZOOM_CONFIG)
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody([pickers, graph])])

@@ -1,0 +1,71 @@
+"""Every component id shared between modules: one home, so a layout and the callbacks
+(and the browser tests) that address it cannot drift apart.
+
+Ids used inside a single page module stay there, prefixed with the page's name.
+Pattern-matching ids are built by the factories below; ``ALL``/``MATCH`` stand in for a
+part when a callback listens to every such component.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ALL
+
+#: The shell's store of the clustering settings the controls show, in URL form (strings,
+#: defaults left out); pages re-render when it differs from their own query.
+SETTINGS = "settings"
+#: The URL contract (core.query.url_contract) sent to the browser's URL glue.
+SHELL_CONFIG = "shell-config"
+K_CONTROL = "k-control"
+CALLBACK_ERROR = "callback-error"
+COPY_LINK = "copy-link"
+DATASET_BADGE = "dataset-badge"
+STARTUP_NOTICES = "startup-notices"
+ALGO_CONTROL = "algo-control"
+SCALER_CONTROL = "scaler-control"
+FEATURES_CONTROL = "features-control"
+METHOD_HINT = "method-hint"
+
+
+def method_option(name: str) -> str:
+    """The control of a method option (core.methods), e.g. ``option-min-samples``."""
+    return "option-" + name.replace("_", "-")
+
+
+def method_option_box(name: str) -> str:
+    """The labelled box around a method option's control (shown only for its method)."""
+    return method_option(name) + "-box"
+
+
+def page_query(page: Any) -> dict[str, Any]:
+    """The store holding a page's canonical query (core.query.ViewQuery.to_params)."""
+    return {"type": "page-query", "page": page}
+
+
+def page_body(page: str) -> str:
+    return f"{page}-body"
+
+
+def page_notices(page: str) -> str:
+    return f"{page}-notices"
+
+
+def nav_link(path: Any) -> dict[str, Any]:
+    """A navbar link; ``path`` is the page's path under the app's URL prefix."""
+    return {"type": "nav-link", "path": path}
+
+
+def pick_song(page: Any, song_id: Any, source: Any) -> dict[str, Any]:
+    """A control that selects ``song_id`` on ``page``; ``source`` tells lists apart (a
+    song may be both a search result and a neighbour)."""
+    return {"type": "pick-song", "page": page, "song": song_id, "from": source}
+
+
+def every_pick_song(page: str) -> dict[str, Any]:
+    return pick_song(page, ALL, ALL)
+
+
+def preview_slot(song_id: Any, where: Any) -> dict[str, Any]:
+    """A placeholder that the app fills with a player once a preview lookup answers."""
+    return {"type": "preview-slot", "song": song_id, "where": where}

@@ -1,0 +1,257 @@
+"""The app's contracts without a browser: one method registry read everywhere, app state
+per Flask app (two apps in one process), and page callbacks called as plain functions.
+
+Apps are built on the generated browser-test catalog; callbacks run inside a request
+context of the app they belong to, which is what Dash gives them when serving.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dash
+import numpy as np
+import pytest
+from dash import Patch
+from dash._callback_context import context_value
+from dash._utils import AttributeDict
+from dash.exceptions import PreventUpdate
+
+from app.context import context_of
+from app.factory import create_app
+from core.catalog import load_catalog
+from core.cli import main as cli_main
+from core.clustering import Clustering, from_labels
+from core.config import Settings
+from core.methods import Method, MethodOption, registered
+from core.query import QueryLimits, parse_query
+from tests.browser.songs import Known, write_catalog_csv
+
+
+@pytest.fixture(scope="module")
+def catalog_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_catalog_csv(tmp_path_factory.mktemp("data") / "songs.csv")
+
+
+def build_app(csv: Path, cache_dir: Path, **settings: Any) -> dash.Dash:
+    return create_app(Settings(data_path=csv, cache_dir=cache_dir, **settings), load_catalog(csv))
+
+
+@pytest.fixture(scope="module")
+def app(catalog_csv: Path, tmp_path_factory: pytest.TempPathFactory) -> dash.Dash:
+    return build_app(catalog_csv, tmp_path_factory.mktemp("cache"))
+
+
+def page_module(name: str):
+    """The module Dash executed for page ``name`` (pages are never imported directly:
+    importing one registers it a second time)."""
+    entry = next(page for page in dash.page_registry.values() if page["module"].endswith(f"pages.{name}"))
+    return sys.modules[entry["module"]]
+
+
+def trigger(app: dash.Dash, path: str, prop_id: str, value: object):
+    """A request context of ``app`` in which ``prop_id`` (``"id.prop"``) triggered the
+    callback with ``value``: how Dash's testing guide calls callbacks as functions."""
+    context_value.set(AttributeDict(triggered_inputs=[{"prop_id": prop_id, "value": value}]))
+    return app.server.test_request_context(path)
+
+
+def texts(component: Any) -> Iterator[str]:
+    """Every string in a component tree, depth first."""
+    if isinstance(component, str):
+        yield component
+    elif isinstance(component, list | tuple):
+        for child in component:
+            yield from texts(child)
+    elif hasattr(component, "children"):
+        yield from texts(component.children)
+
+
+def find(component: Any, element_id: object) -> Any:
+    """The component with ``element_id`` in a tree, or None."""
+    if getattr(component, "id", None) == element_id:
+        return component
+    children = getattr(component, "children", component if isinstance(component, list | tuple) else None)
+    for child in children if isinstance(children, list | tuple) else [children] if children is not None else []:
+        found = find(child, element_id)
+        if found is not None:
+            return found
+    return None
+
+
+# -- a toy method, registered without touching any other module ---------------------------
+
+
+def _fit_bands(engine: Any, params: Any) -> Clustering:
+    """Songs in K equal-count bands of their first scaled feature (shifted by band_offset)."""
+    raw, X = engine.fit_input(params)
+    shifted = X[:, 0] + float(params.option("band_offset"))
+    edges = np.quantile(shifted, np.linspace(0, 1, params.k + 1)[1:-1])
+    labels = np.searchsorted(edges, shifted)
+    return from_labels(
+        raw,
+        X,
+        labels,
+        algorithm="bands",
+        method=f"Bands of the first feature (offset {params.option('band_offset')})",
+        features=params.features,
+        scaler=params.scaler,
+        seed=params.seed,
+        started=time.perf_counter(),
+    )
+
+
+BANDS = Method(
+    name="bands",
+    label="Feature bands",
+    uses_k=True,
+    fit=_fit_bands,
+    options=(MethodOption("band_offset", "Band offset", float, default=0.0, bounds=(-10.0, 10.0), help="shift"),),
+    description="K bands of the first feature.",
+)
+
+
+def test_a_registered_method_is_parsed_offered_keyed_fitted_and_on_the_cli(
+    catalog_csv: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One register_method call: the URL parser accepts it and its option, the shell offers it
+    with a control for the option, the engine keys and fits it once, the CLI has its flag."""
+    limits = QueryLimits(default_k=5, k_max=12, features=("energy", "tempo"), song_exists=lambda _: False)
+    with registered(BANDS):
+        query, notices = parse_query({"algo": "bands", "band_offset": "0.5", "k": "3"}, limits)
+        assert notices == []
+        assert query.to_params() == {"k": "3", "algo": "bands", "band_offset": "0.5"}
+        assert "band_offset" in query.shared_params()
+        _, notices = parse_query({"algo": "bands", "band_offset": "99"}, limits)
+        assert notices and "band_offset=99" in notices[0]
+
+        app = build_app(catalog_csv, tmp_path / "cache")
+        with app.server.test_request_context("/"):
+            shell = app.layout()
+        algo = find(shell, "algo-control")
+        assert {"label": "Feature bands", "value": "bands"} in algo.options
+        assert find(shell, "option-band-offset") is not None
+        assert "bands" in find(shell, "shell-config").data["methods"]
+
+        engine = context_of(app.server).engine
+        params = engine.params(4, algorithm="bands", band_offset=0.5)
+        key = engine.clustering_key(params)
+        assert "algo=bands|band_offset=0.5" in key and key.endswith("|k=4")
+        assert engine.clustering(params).k == 4
+        engine.clustering(params)
+        assert engine.cache.times_computed(key) == 1
+        assert key != engine.clustering_key(engine.params(4, algorithm="bands"))
+        assert [score.algorithm for score in engine.compare(params)][-1] == "bands"
+
+        flags = ["--algo", "bands", "--band-offset", "1.5", "--k", "3", "--json"]
+        status = cli_main(["cluster", str(catalog_csv), *flags, "--cache-dir", str(tmp_path / "cli-cache")])
+        summary = json.loads(capsys.readouterr().out)
+        assert status == 0 and summary["algorithm"] == "bands" and summary["band_offset"] == 1.5
+        assert summary["sizes"] == [100, 100, 100]
+    _, notices = parse_query({"algo": "bands"}, limits)
+    assert notices and "algo='bands'" in notices[0]
+
+
+# -- two apps in one process -----------------------------------------------------------------
+
+
+def test_two_apps_in_one_process_each_serve_their_own_dataset(catalog_csv: Path, tmp_path: Path) -> None:
+    """Each app keeps its context on its own Flask server: building a second app does not
+    change what the first one serves, in routes or in page layouts."""
+    small_csv = tmp_path / "small.csv"
+    small_csv.write_text(
+        "title,energy,tempo,valence\n"
+        + "".join(f"Song {i},{i / 40:.3f},{90 + i},{(i * 7) % 40 / 40:.3f}\n" for i in range(40))
+    )
+    first = build_app(catalog_csv, tmp_path / "cache-a")
+    second = build_app(small_csv, tmp_path / "cache-b")
+    for app, songs in ((first, 300), (second, 40), (first, 300)):
+        assert app.server.test_client().get("/healthz").get_json()["songs"] == songs
+        with app.server.test_request_context("/?k=3"):
+            page = page_module("overview").layout(k="3")
+        assert f"{songs:,}" in list(texts(page))
+
+
+# -- page callbacks as plain functions ---------------------------------------------------------
+
+
+def test_explorer_click_opens_the_song_and_rings_it(app: dash.Dash) -> None:
+    explorer = page_module("explorer")
+    with trigger(app, "/explorer", "explorer-pick.data", {"song": Known.bold}):
+        panel, figure, params = explorer.select_song({"song": Known.bold}, [], {"k": "4"})
+    assert params == {"k": "4", "song": Known.bold}
+    assert Known.bold_title in list(texts(panel))
+    assert isinstance(figure, Patch)
+    ring = next(iter(figure._operations))["params"]["value"]
+    assert ring["customdata"][0] == Known.bold and len(ring["customdata"]) == 11
+
+
+@pytest.mark.parametrize("pick", [{"song": "no-such-song"}, {"song": ""}, None, {"at": 1}, ["s0001"]])
+def test_explorer_click_with_a_bad_song_changes_nothing(app: dash.Dash, pick: object) -> None:
+    explorer = page_module("explorer")
+    with trigger(app, "/explorer", "explorer-pick.data", pick), pytest.raises(PreventUpdate):
+        explorer.select_song(pick, [], {"k": "4"})
+
+
+def test_explorer_k_switch_patches_the_figure_and_keeps_the_song(app: dash.Dash) -> None:
+    explorer = page_module("explorer")
+    before = {"k": "4", "song": Known.bold}
+    with app.server.test_request_context("/explorer"):
+        figure, clustering, panel, _, options, params = explorer.redraw(
+            {"k": "3"}, "3d", "pca", [{"label": "3D", "value": "3d"}], before
+        )
+    assert params == {"k": "3", "song": Known.bold}
+    assert isinstance(figure, Patch) and clustering == {"k": "3"}
+    assert Known.bold_title in list(texts(panel))
+    assert options == [{"label": "3D", "value": "3d", "disabled": False}]
+
+
+def test_explorer_feature_pair_goes_in_the_url(app: dash.Dash) -> None:
+    explorer = page_module("explorer")
+    with app.server.test_request_context("/explorer"):
+        figure, params = explorer.redraw_pair({"k": "4"}, "tempo", "energy", {"k": "4"})
+    assert params == {"k": "4", "x": "tempo", "y": "energy"}
+    assert figure.layout.xaxis.title.text.lower().startswith("tempo")
+
+
+def test_search_typing_lists_songs_and_keeps_the_text_in_the_url(app: dash.Dash) -> None:
+    search = page_module("search")
+    with trigger(app, "/search", "search-input.value", "star"):
+        results, _, params = search.update("star", [], None, {"k": "4"})
+    shown = " ".join(texts(results))
+    assert params == {"k": "4", "q": "star"}
+    assert shown.index("Starlight") < shown.index("Lodestar")
+
+
+def test_heatmap_feature_choice_draws_its_distribution(app: dash.Dash) -> None:
+    heatmap = page_module("heatmap")
+    with app.server.test_request_context("/heatmap"):
+        figure, params = heatmap.show_distribution("tempo", {"k": "4"})
+        _, fallback = heatmap.show_distribution("<script>", {"k": "4"})
+    assert params == {"k": "4", "feature": "tempo"}
+    assert len(figure.data) == 4
+    assert fallback == {"k": "4"}
+
+
+@pytest.mark.parametrize(
+    ("page", "query", "shown"),
+    [
+        ("overview", {"k": "4"}, "K (clusters)"),
+        ("overview", {"k": "4", "algo": "dbscan", "eps": "1.5"}, "Clusters found"),
+        ("overview", {"k": "4", "algo": "hierarchical", "linkage": "average"}, "Agglomerative (average linkage)"),
+        ("clusters", {"k": "4"}, "4 clusters of 300 songs."),
+        ("heatmap", {"k": "x"}, "k='x' is not a whole number; showing K=5."),
+        ("genres", {"k": "4"}, "This dataset has no genre column"),
+        ("search", {"q": "star"}, "Starlight"),
+        ("explorer", {"k": "4", "song": Known.bold}, Known.bold_title),
+    ],
+)
+def test_page_layouts_render_their_query(app: dash.Dash, page: str, query: dict, shown: str) -> None:
+    with app.server.test_request_context(f"/{page}"):
+        layout = page_module(page).layout(**query)
+    assert any(shown in text for text in texts(layout)), shown
