@@ -20,7 +20,8 @@ import flask
 
 from core.clustering import Clustering
 from core.config import K_MIN, Settings
-from core.engine import ClusterParams, Engine
+from core.engine import Engine
+from core.methods import ClusterParams
 from core.previews import PreviewFinder
 from core.projection import Projection
 from core.query import QueryLimits, ViewQuery

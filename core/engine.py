@@ -28,7 +28,7 @@ from core.embedding import EMBEDDINGS, Embedding, embed
 from core.errors import DatasetError
 from core.genres import GenreCheck, genre_check
 from core.hierarchical import Dendrogram, Hierarchy, dendrogram, fit_hierarchy
-from core.methods import DEFAULT_METHOD, METHODS, Method, OptionValue, dbscan_min_samples, with_defaults
+from core.methods import DEFAULT_METHOD, METHODS, ClusterParams, dbscan_min_samples, with_defaults
 from core.neighbours import Neighbour, nearest_neighbours
 from core.previews import Preview, preview_source, safe_preview_url
 from core.projection import Projection, pca_projection
@@ -36,47 +36,6 @@ from core.search import SearchHit, SearchIndex
 
 #: Bump when a cached value's shape or meaning changes: old entries are then ignored.
 SCHEMA_VERSION = 2
-
-
-@dataclass(frozen=True)
-class ClusterParams:
-    """Everything that changes a clustering besides the catalog.
-
-    ``algorithm`` names a method of ``core.methods.METHODS``; ``options`` holds that
-    method's own options, every one of them, as sorted (name, value) pairs (``Engine.params``
-    fills in defaults, so the key is concrete). ``k`` serves the methods that use K (DBSCAN
-    finds its own number of clusters). ``key`` carries only what the method uses, so equal
-    answers share one cache entry.
-    """
-
-    k: int
-    features: tuple[str, ...]
-    scaler: str = DEFAULT_SCALER
-    algorithm: str = DEFAULT_METHOD
-    seed: int = 42
-    options: tuple[tuple[str, OptionValue | None], ...] = ()
-
-    @property
-    def method(self) -> Method:
-        return METHODS.get(self.algorithm)
-
-    def option(self, name: str) -> OptionValue | None:
-        """The value of this method's option ``name`` (None: not given, or not this method's)."""
-        return dict(self.options).get(name)
-
-    def with_options(self, **changes: OptionValue | None) -> ClusterParams:
-        return replace(self, options=tuple(sorted({**dict(self.options), **changes}.items())))
-
-    def space_key(self) -> str:
-        return f"features={','.join(self.features)}|scaler={self.scaler}|seed={self.seed}"
-
-    def algorithm_key(self) -> str:
-        """The algorithm and its own options, K aside."""
-        return "|".join([f"algo={self.algorithm}", *(f"{name}={value!r}" for name, value in self.options)])
-
-    def key(self) -> str:
-        k = f"|k={self.k}" if self.method.uses_k else ""
-        return f"{self.space_key()}|{self.algorithm_key()}{k}"
 
 
 @dataclass(frozen=True)

@@ -17,18 +17,17 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
 
-from core.clustering import Clustering, cluster_kmeans
+from core.clustering import DEFAULT_SCALER, Clustering, cluster_kmeans
 from core.density import cluster_dbscan, default_min_samples, fitted_songs
 from core.errors import DatasetError
 from core.hierarchical import LINKAGES, cluster_hierarchical
 
-if TYPE_CHECKING:
-    from core.engine import ClusterParams
-
 OptionValue = int | float | str
+#: The method a URL without ``algo`` means (registered below).
+DEFAULT_METHOD = "kmeans"
 
 
 @dataclass(frozen=True)
@@ -111,6 +110,47 @@ class Method:
         return next((o for o in self.options if o.name == name), None)
 
 
+@dataclass(frozen=True)
+class ClusterParams:
+    """Everything that changes a clustering besides the catalog.
+
+    ``algorithm`` names a method of ``core.methods.METHODS``; ``options`` holds that
+    method's own options, every one of them, as sorted (name, value) pairs (``Engine.params``
+    fills in defaults, so the key is concrete). ``k`` serves the methods that use K (DBSCAN
+    finds its own number of clusters). ``key`` carries only what the method uses, so equal
+    answers share one cache entry.
+    """
+
+    k: int
+    features: tuple[str, ...]
+    scaler: str = DEFAULT_SCALER
+    algorithm: str = DEFAULT_METHOD
+    seed: int = 42
+    options: tuple[tuple[str, OptionValue | None], ...] = ()
+
+    @property
+    def method(self) -> Method:
+        return METHODS.get(self.algorithm)
+
+    def option(self, name: str) -> OptionValue | None:
+        """The value of this method's option ``name`` (None: not given, or not this method's)."""
+        return dict(self.options).get(name)
+
+    def with_options(self, **changes: OptionValue | None) -> ClusterParams:
+        return replace(self, options=tuple(sorted({**dict(self.options), **changes}.items())))
+
+    def space_key(self) -> str:
+        return f"features={','.join(self.features)}|scaler={self.scaler}|seed={self.seed}"
+
+    def algorithm_key(self) -> str:
+        """The algorithm and its own options, K aside."""
+        return "|".join([f"algo={self.algorithm}", *(f"{name}={value!r}" for name, value in self.options)])
+
+    def key(self) -> str:
+        k = f"|k={self.k}" if self.method.uses_k else ""
+        return f"{self.space_key()}|{self.algorithm_key()}{k}"
+
+
 @dataclass
 class MethodRegistry:
     """Methods by name, in the order they were registered (the order the UI lists them)."""
@@ -141,7 +181,6 @@ class MethodRegistry:
 
 #: The registry every part of the app reads. Code definitions, the same in every worker.
 METHODS = MethodRegistry()
-DEFAULT_METHOD = "kmeans"
 
 
 def register_method(method: Method) -> None:
