@@ -5,7 +5,7 @@ STAMP   := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1
 PORT    ?= 8050
 WORKERS ?= 2
 
-.PHONY: install browser run dev test lint bench data clean
+.PHONY: install services run dev test lint bench data clean
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -15,8 +15,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-browser:
-	@bash scripts/install-chromium.sh
+services:
+	@bash scripts/install-test-services.sh
 
 run: install
 	$(PY) -m app.prepare
@@ -30,10 +30,10 @@ lint: install
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 
-test: install browser lint
+test: install services lint
 	$(PY) -m pytest
 
-bench: install browser
+bench: install services
 	$(PY) bench/engine_bench.py
 	$(PY) bench/embedding_bench.py
 	$(PY) bench/ui_bench.py

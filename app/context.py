@@ -34,6 +34,8 @@ class AppContext:
     settings: Settings
     engine: Engine
     previews: PreviewFinder
+    #: The background-job manager in use: "diskcache" (embedded) or "celery".
+    jobs: str = "diskcache"
     #: Shown on every page: demo data in use, a dataset that could not be read, ...
     startup_notices: list[str] = field(default_factory=list)
 

@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import dash
-import diskcache
+import flask
 from dash import set_props
 
 from app.context import AppContext, attach
+from app.jobs import job_manager, manager_name
 from app.routes import register_routes
 from app.shell import register_shell_callbacks, shell_layout
 from components import ids
-from core.cache import ModelCache
+from core.cache import cached_only, open_model_cache
 from core.catalog import Catalog
 from core.config import Settings
 from core.demo import catalog_or_demo
 from core.engine import Engine
 from core.errors import DatasetError
 from core.previews import PreviewFinder
+from core.shared import StoreUnavailableError, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 log = logging.getLogger(__name__)
@@ -32,12 +35,25 @@ def show_callback_error(error: Exception) -> None:
     A DatasetError is the user's to fix and is shown as is; anything else is logged with
     its traceback and shown as a short apology. The worker carries on either way.
     """
-    if isinstance(error, DatasetError):
+    if isinstance(error, DatasetError | StoreUnavailableError):
         message = str(error)
     else:
         log.exception("callback failed", exc_info=error)
         message = "Something went wrong while updating this view; it is logged on the server. Try again or reload."
     set_props(ids.CALLBACK_ERROR, {"children": message, "is_open": True})
+
+
+def read_only_requests(server: flask.Flask) -> None:
+    """Every request only reads the model cache: what is missing is computed by a background
+    job (pages._common), never by a request thread (core.cache.cached_only). Jobs that Dash
+    forks from a request switch computing back on."""
+    serve = server.wsgi_app
+
+    def read_only(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        with cached_only():
+            return serve(environ, start_response)
+
+    server.wsgi_app = read_only  # type: ignore[method-assign]
 
 
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> dash.Dash:
@@ -51,9 +67,13 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     startup_notices: list[str] = []
     if catalog is None:
         catalog, startup_notices = catalog_or_demo(settings.data_path)
-    engine = Engine(catalog, ModelCache(settings.cache_dir, settings.lock_expire_s), seed=settings.seed)
-    previews = PreviewFinder(settings.preview_settings(), diskcache.Cache(str(settings.cache_dir / "previews")))
-    context = AppContext(settings=settings, engine=engine, previews=previews, startup_notices=startup_notices)
+    engine = Engine(catalog, open_model_cache(settings), seed=settings.seed)
+    preview_store = open_store(settings.redis_url, settings.cache_dir / "previews", "previews")
+    previews = PreviewFinder(settings.preview_settings(), preview_store)
+    jobs = job_manager(settings)
+    context = AppContext(
+        settings=settings, engine=engine, previews=previews, jobs=manager_name(jobs), startup_notices=startup_notices
+    )
     # The search index takes about 10 s to build at 1M songs: build it now, beside the
     # first requests, rather than on the first search.
     threading.Thread(target=engine.search_index, name="search-index", daemon=True).start()
@@ -68,8 +88,10 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         url_base_pathname=settings.url_prefix,
         suppress_callback_exceptions=True,
         on_error=show_callback_error,
+        background_callback_manager=jobs,
     )
     attach(app.server, context)
+    read_only_requests(app.server)
     app.layout = lambda: shell_layout(context)
     register_shell_callbacks(app)
     register_routes(app.server, settings.url_prefix)

@@ -3,8 +3,9 @@
     python -m app.prepare             # warm the cache for the default view
     python -m app.prepare --download  # fetch the reference dataset first if data is missing
 
-Warming fits every K of the default feature space once (the K sweep) and the PCA, so
-the first visitor waits for nothing and every gunicorn worker reads the same models.
+Warming fits every K of the default feature space once (the K sweep), the PCA and the
+method comparison: what the default overview shows, so the first visitor waits for no
+background job and every worker (every host, on Redis) reads the same models.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import sys
 import time
 
-from core.cache import ModelCache
+from core.cache import open_model_cache
 from core.config import K_MIN, ConfigError, Settings
 from core.demo import catalog_or_demo
 from core.download import DownloadError, download_dataset
@@ -41,14 +42,16 @@ def warm(settings: Settings) -> None:
     for notice in notices:
         print(notice)
     started = time.perf_counter()
-    engine = Engine(catalog, ModelCache(settings.cache_dir, settings.lock_expire_s), seed=settings.seed)
+    engine = Engine(catalog, open_model_cache(settings), seed=settings.seed)
     params = engine.params(min(settings.default_k, len(catalog) - 1))
     k_max = min(settings.k_max, len(catalog) - 1)
     engine.sweep(params, range(K_MIN, k_max + 1))
     engine.projection(params)
+    engine.compare(params)
+    where = settings.cache_dir if engine.cache.backend == "diskcache" else "Redis"
     print(
-        f"Model cache warm for {len(catalog):,} songs, K {K_MIN}–{k_max}, in {time.perf_counter() - started:.1f} s "
-        f"({settings.cache_dir})."
+        f"Model cache warm for {len(catalog):,} songs, K {K_MIN}–{k_max} and the method comparison, "
+        f"in {time.perf_counter() - started:.1f} s ({where})."
     )
 
 

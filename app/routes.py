@@ -10,10 +10,12 @@ from flask import Flask, Response, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from app.context import app_context
+from core.cache import NotReady
 from core.errors import DatasetError
 from core.export import labelled_songs, to_csv_bytes
 from core.previews import AUDIO_TYPES
 from core.query import parse_query
+from core.shared import SharedStore, StoreUnavailableError
 
 _FILENAME_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 log = logging.getLogger(__name__)
@@ -21,6 +23,17 @@ log = logging.getLogger(__name__)
 
 def _plain(message: str, status: int) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
+
+
+def _reachability(store: SharedStore | None) -> dict[str, object]:
+    """{"reachable": bool, "error": why not}; no store (subprocess jobs) is always reachable."""
+    if store is None:
+        return {"reachable": True}
+    try:
+        store.ping()
+    except StoreUnavailableError as exc:
+        return {"reachable": False, "error": str(exc)}
+    return {"reachable": True}
 
 
 def register_routes(server: Flask, prefix: str = "/") -> None:
@@ -46,17 +59,24 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
 
     @server.get(prefix + "healthz")
     def healthz() -> Response:
-        """200 while the app can serve: the catalog is loaded and the model cache answers."""
+        """200 while the app can serve: the catalog is loaded and the shared stores answer
+        (the model cache and the job queue: the same Redis when there is one); else 503
+        with the same JSON, saying which is unreachable."""
         context = app_context()
         catalog = context.engine.catalog
-        context.engine.cache.get("healthz-probe")
-        return jsonify(
-            status="ok",
+        cache = _reachability(context.engine.cache.store)
+        jobs = cache if context.jobs == "celery" else _reachability(None)
+        ok = cache["reachable"] and jobs["reachable"]
+        body = jsonify(
+            status="ok" if ok else "unavailable",
             songs=len(catalog),
             dataset=catalog.report.source,
             demo=catalog.is_demo,
             fingerprint=catalog.fingerprint,
+            cache={"backend": context.engine.cache.backend, **cache},
+            jobs={"manager": context.jobs, **jobs},
         )
+        return body if ok else (body, 503)
 
     @server.get(prefix + "previews/<path:song_id>")
     def preview_file(song_id: str) -> Response:
@@ -86,6 +106,14 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
             clustering, projection = view.clustering, view.projection
         except DatasetError as exc:
             return _plain(f"Cannot download: {exc}", 400)
+        except NotReady as missing:
+            response = _plain(
+                f"Not ready yet: {missing.what} is still being computed. Open this view in the app, "
+                "then download again.",
+                503,
+            )
+            response.headers["Retry-After"] = "30"
+            return response
         rows = None
         name = f"{context.engine.catalog.report.source.rsplit('.', 1)[0]}-k{query.k}"
         if query.cluster is not None:

@@ -69,3 +69,26 @@ def every_pick_song(page: str) -> dict[str, Any]:
 def preview_slot(song_id: Any, where: Any) -> dict[str, Any]:
     """A placeholder that the app fills with a player once a preview lookup answers."""
     return {"type": "preview-slot", "song": song_id, "where": where}
+
+
+def page_job_request(page: str) -> str:
+    """Holds the query of a view the page could not draw from the cache when it loaded."""
+    return f"{page}-job-request"
+
+
+def page_job(page: str) -> str:
+    """Writing a query here starts the page's background job for it."""
+    return f"{page}-job"
+
+
+def job_panel(page: str) -> str:
+    """What a running job shows: what it computes, how far it is, and a Cancel button."""
+    return f"{page}-job-panel"
+
+
+def job_progress(page: str) -> str:
+    return f"{page}-job-progress"
+
+
+def job_cancel(page: str) -> str:
+    return f"{page}-job-cancel"

@@ -148,3 +148,29 @@ def method_controls(features: Sequence[str], methods: Sequence[Method], scalers:
         ],
         className="g-2 align-items-end method-controls mb-3",
     )
+
+
+def job_panel(panel_id: str, progress_id: str, cancel_id: str) -> html.Div:
+    """The strip a background job shows while it runs (hidden otherwise, see app.css): a
+    spinner, what is being computed and how far (``progress_id`` receives the text), Cancel."""
+    return html.Div(
+        [
+            dbc.Spinner(size="sm", spinner_class_name="me-2"),
+            html.Span("Computing…", id=progress_id, className="job-progress"),
+            dbc.Button("Cancel", id=cancel_id, size="sm", color="link", className="ms-2 p-0 job-cancel"),
+        ],
+        id=panel_id,
+        className="job-panel",
+        role="status",
+    )
+
+
+def view_skeleton(what: str) -> html.Div:
+    """What a page shows before its first view exists: the page's place, and what it waits for."""
+    return html.Div(
+        [
+            html.Div(f"Preparing this view: {what} is being computed once for everyone.", className="text-muted"),
+            html.Div(className="skeleton-block"),
+        ],
+        className="view-skeleton",
+    )

@@ -1,119 +1,140 @@
-"""The on-disk model cache shared by every worker process.
+"""The model cache shared by every worker, and the rule for who may compute.
 
-``ModelCache.get_or_compute(key, compute)`` returns the cached value or computes it
-once: concurrent callers in any process on the same key wait on a diskcache Lock and
-then read what the first one stored. Locks live in their own Cache that never evicts,
-and expire after ``lock_expire_s`` (the worst-case fit time), so a worker killed
-mid-fit delays the others by at most that long and never wedges them.
+``ModelCache.get_or_compute(key, compute, what)`` returns the cached value or computes it
+once across every process of the deployment: callers take a short lease on the key
+(core.shared), renewed while ``compute`` runs; the others wait, then read what it
+stored. A holder killed mid-fit loses its lease within ``lease_s`` seconds and the next
+caller computes instead: nothing is wedged.
 
-A cache directory that was deleted, or whose files are corrupt, is recreated and the
-value recomputed: the cache can only make answers faster, never make them fail.
+Who may compute: a web request must answer quickly, so it reads only. Inside
+``cached_only()`` a miss raises ``NotReady`` (naming what is missing) instead of
+computing or waiting; the app then runs the work as a background job, which computes
+(``get_or_compute`` outside that block) and reports its progress through
+``core.progress``. The command line and the benchmarks compute directly.
+
+A store that cannot be used (a damaged disk cache, Redis gone) never makes an answer
+wrong: reads miss, and a fit runs without the lease rather than not at all; an
+unreachable Redis is reported as ``StoreUnavailableError`` by ``ping``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import pickle
-import shutil
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
 
-import diskcache
+from core import progress
+from core.config import Settings
+from core.shared import DiskStore, SharedStore, StoreUnavailableError, held, open_store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-#: Values are models, projections and sweeps; 4 GB holds every K of a 1M-song catalog.
-SIZE_LIMIT = 4 * 2**30
-_CACHE_ERRORS = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError)
 _COMPUTED = "computed:"
+#: Set by ``cached_only``: this context reads the cache and never computes.
+_READ_ONLY: ContextVar[bool] = ContextVar("audiospace_cache_read_only", default=False)
+
+
+class NotReady(Exception):  # noqa: N818 - it is a state, not an error
+    """A value a read-only caller asked for is not in the cache yet; ``what`` says which, in words."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+@contextlib.contextmanager
+def cached_only() -> Iterator[None]:
+    """Within the block, cache misses raise NotReady instead of computing (web requests)."""
+    token = _READ_ONLY.set(True)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
+@contextlib.contextmanager
+def computing() -> Iterator[None]:
+    """Within the block, misses are computed even inside ``cached_only`` (background jobs)."""
+    token = _READ_ONLY.set(False)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
 
 
 class ModelCache:
-    """A diskcache.Cache in ``directory`` plus a never-evicting lock cache beside it."""
+    """Cached models on a SharedStore (a folder path means a DiskStore there).
 
-    def __init__(self, directory: str | Path, lock_expire_s: float = 900.0) -> None:
-        self.directory = Path(directory)
-        self.lock_expire_s = lock_expire_s
-        self._open()
+    ``lease_s`` is how long a fit's lease outlives a holder that stopped renewing it.
+    """
 
-    def _open(self) -> None:
-        try:
-            self._values = diskcache.Cache(str(self.directory / "values"), size_limit=SIZE_LIMIT)
-            self._locks = diskcache.Cache(str(self.directory / "locks"), eviction_policy="none")
-            len(self._values)
-        except sqlite3.OperationalError:
-            raise  # busy or unreachable, not corrupt: never wipe a cache that other workers are using
-        except _CACHE_ERRORS as exc:
-            log.warning("model cache at %s is unusable (%s); starting it afresh", self.directory, exc)
-            shutil.rmtree(self.directory, ignore_errors=True)
-            self._values = diskcache.Cache(str(self.directory / "values"), size_limit=SIZE_LIMIT)
-            self._locks = diskcache.Cache(str(self.directory / "locks"), eviction_policy="none")
+    def __init__(self, store: SharedStore | str | Path, lease_s: float = 20.0) -> None:
+        self.store: SharedStore = DiskStore(store) if isinstance(store, str | Path) else store
+        self.lease_s = lease_s
 
-    def _reopen_if_gone(self) -> None:
-        if not (self.directory / "values").is_dir() or not (self.directory / "locks").is_dir():
-            self.close()
-            self._open()
+    @property
+    def backend(self) -> str:
+        return self.store.backend
 
     def get(self, key: str) -> object | None:
-        """The cached value, or None on a miss or an unreadable entry (which is removed)."""
-        self._reopen_if_gone()
+        """The cached value, or None on a miss (or when the store cannot be read)."""
         try:
-            return self._values.get(key)
-        except Exception as exc:  # unpickling garbage raises nearly anything (TypeError, ImportError, ...)
-            log.warning("cache entry %s unreadable (%s); recomputing", key, exc)
-            self._discard(key)
+            return self.store.get(key)
+        except StoreUnavailableError:
+            raise
+        except Exception as exc:
+            log.warning("model cache read of %s failed (%s); treated as a miss", key, exc)
             return None
 
-    def _discard(self, key: str) -> None:
-        try:
-            self._values.delete(key)
-        except _CACHE_ERRORS:
-            self.close()
-            shutil.rmtree(self.directory, ignore_errors=True)
-            self._open()
+    def has(self, key: str) -> bool:
+        return self.get(key) is not None
 
-    def _store(self, key: str, value: object) -> None:
-        try:
-            self._values.set(key, value)
-            self._locks.incr(_COMPUTED + key, default=0)
-        except _CACHE_ERRORS as exc:
-            log.warning("could not store %s in the model cache (%s); serving it uncached", key, exc)
+    def get_or_compute(self, key: str, compute: Callable[[], T], what: str = "a model") -> T:
+        """The value for ``key``, computed by ``compute()`` at most once across processes.
 
-    def get_or_compute(self, key: str, compute: Callable[[], T]) -> T:
-        """The value for ``key``, computed by ``compute()`` at most once across processes
-        (unless the lock expires under a compute that outlives ``lock_expire_s``)."""
+        Read-only callers (``cached_only``) get NotReady on a miss. ``what`` names the
+        value in words, for progress messages and NotReady.
+        """
         value = self.get(key)
         if value is not None:
             return value  # type: ignore[return-value]
-        try:
-            lock = diskcache.Lock(self._locks, "lock:" + key, expire=self.lock_expire_s)
-            lock.acquire()
-        except _CACHE_ERRORS as exc:
-            log.warning("model cache lock unavailable (%s); computing without it", exc)
-            return compute()
-        try:
+        if _READ_ONLY.get():
+            raise NotReady(what)
+        lease = self.store.lease("lock:" + key, self.lease_s)
+        if not lease.acquire(wait_s=0):
+            progress.report(f"Waiting for {what}, which another worker is computing")
+            lease.acquire(wait_s=None)
+        with held(lease, self.lease_s):
             value = self.get(key)
             if value is None:
+                progress.report(f"Computing {what}")
                 value = compute()
                 self._store(key, value)
-            return value  # type: ignore[return-value]
-        finally:
-            with contextlib.suppress(*_CACHE_ERRORS):
-                lock.release()
+        return value  # type: ignore[return-value]
+
+    def _store(self, key: str, value: object) -> None:
+        try:
+            self.store.set(key, value)
+            self.store.incr(_COMPUTED + key)
+        except Exception as exc:
+            log.warning("could not store %s in the model cache (%s); serving it uncached", key, exc)
 
     def times_computed(self, key: str) -> int:
-        """How often ``key`` was computed and stored since the cache was created."""
+        """How often ``key`` was computed and stored since the store was created."""
         try:
-            return int(self._locks.get(_COMPUTED + key, 0))
-        except _CACHE_ERRORS:
+            return self.store.count(_COMPUTED + key)
+        except Exception:
             return 0
 
     def close(self) -> None:
-        for cache in (getattr(self, "_values", None), getattr(self, "_locks", None)):
-            if cache is not None:
-                with contextlib.suppress(*_CACHE_ERRORS):
-                    cache.close()
+        self.store.close()
+
+
+def open_model_cache(settings: Settings, directory: Path | None = None) -> ModelCache:
+    """The deployment's model cache: on Redis when ``settings.redis_url`` is set, else on disk in
+    ``directory`` (default ``settings.cache_dir``)."""
+    return ModelCache(open_store(settings.redis_url, directory or settings.cache_dir, "models"), settings.lock_lease_s)

@@ -17,7 +17,7 @@ import math
 import sys
 from pathlib import Path
 
-from core.cache import ModelCache
+from core.cache import open_model_cache
 from core.catalog import load_catalog
 from core.clustering import DEFAULT_SCALER, SCALERS
 from core.config import ConfigError, Settings
@@ -47,7 +47,10 @@ def _parser() -> argparse.ArgumentParser:
     cluster.add_argument("-o", "--output", type=Path, help="write the labelled songs as CSV here")
     cluster.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
     cluster.add_argument(
-        "--cache-dir", type=Path, default=None, help="model cache folder (default: AUDIOSPACE_CACHE_DIR)"
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="model cache folder (default: AUDIOSPACE_CACHE_DIR; with AUDIOSPACE_REDIS_URL the cache is in Redis)",
     )
     return parser
 
@@ -70,17 +73,20 @@ def _finite(value: float) -> float | None:
 def run_cluster(args: argparse.Namespace, settings: Settings) -> dict:
     """Cluster ``args.csv``; returns the JSON summary (and writes ``args.output``)."""
     catalog = load_catalog(args.csv)
-    engine = Engine(catalog, ModelCache(args.cache_dir or settings.cache_dir, settings.lock_expire_s), settings.seed)
+    engine = Engine(catalog, open_model_cache(settings, args.cache_dir), settings.seed)
     features = [f.strip() for f in args.features.split(",")] if args.features else None
     k = settings.default_k if args.k is None else args.k
     options = {o.name: getattr(args, o.name) for o in METHODS.options()}
     params = engine.params(k, features, args.scaler, args.algo, **options)
+    cached = engine.cache.has(engine.clustering_key(params))
     clustering = engine.clustering(params)
     if args.output:
         frame = labelled_songs(catalog, clustering, engine.projection(params))
         args.output.write_bytes(to_csv_bytes(frame))
     summary = {
         "songs": len(catalog),
+        "cached": cached,
+        "cache": engine.cache.backend,
         "k": clustering.k,
         "features": list(params.features),
         "scaler": params.scaler,

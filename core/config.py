@@ -4,7 +4,9 @@
 | --- | --- | --- |
 | AUDIOSPACE_DATA | data/spotify.csv | the dataset the app serves |
 | AUDIOSPACE_CACHE_DIR | .cache/models | the on-disk model cache shared by all workers |
-| AUDIOSPACE_LOCK_EXPIRE | 900 | seconds after which a fit lock held by a dead worker lapses |
+| AUDIOSPACE_LOCK_LEASE | 20 | seconds a fit's lock outlives a worker that died holding it (renewed while it fits) |
+| AUDIOSPACE_JOB_REDELIVERY | 300 | with Redis: seconds after which a job whose worker vanished runs on another worker |
+| AUDIOSPACE_REDIS_URL | (none) | Redis for models, locks, previews and the Celery job queue; none: all on disk |
 | AUDIOSPACE_DEFAULT_K | 5 | K when the URL names none |
 | AUDIOSPACE_K_MAX | 12 | largest K offered and swept (smallest is 2) |
 | AUDIOSPACE_SEED | 42 | seed for every random step, so results repeat |
@@ -88,7 +90,11 @@ class Settings:
 
     data_path: Path
     cache_dir: Path
-    lock_expire_s: float = 900.0
+    lock_lease_s: float = 20.0
+    #: Redis shared by every host (model cache, locks, previews, Celery's queue); None: embedded.
+    redis_url: str | None = None
+    #: With Redis: seconds after which a job whose worker vanished is delivered to another one.
+    job_redelivery_s: float = 300.0
     default_k: int = 5
     k_max: int = 12
     seed: int = 42
@@ -118,7 +124,9 @@ class Settings:
         return cls(
             data_path=_path(env, "AUDIOSPACE_DATA", "data/spotify.csv"),
             cache_dir=_path(env, "AUDIOSPACE_CACHE_DIR", ".cache/models"),
-            lock_expire_s=float(_number(env, "AUDIOSPACE_LOCK_EXPIRE", 900.0, float, 1.0)),
+            lock_lease_s=float(_number(env, "AUDIOSPACE_LOCK_LEASE", 20.0, float, 1.0)),
+            redis_url=(env.get("AUDIOSPACE_REDIS_URL") or "").strip() or None,
+            job_redelivery_s=float(_number(env, "AUDIOSPACE_JOB_REDELIVERY", 300.0, float, 1.0)),
             default_k=min(default_k, k_max),
             k_max=k_max,
             seed=int(_number(env, "AUDIOSPACE_SEED", 42, int, 0)),

@@ -13,12 +13,14 @@ k-distance curves (per min_samples). Cached per clustering key: each clustering.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from core import progress
 from core.cache import ModelCache
 from core.catalog import Catalog
 from core.clustering import DEFAULT_SCALER, NOISE, NOISE_DESCRIPTION, SCALERS, Clustering, check_k, scale
@@ -87,6 +89,12 @@ class Engine:
         self.seed = seed
         self._scaled: dict[tuple[tuple[str, ...], str], np.ndarray] = {}
         self._search_index: SearchIndex | None = None
+        self._lock = threading.Lock()
+        self._search_lock = threading.Lock()
+        # A background job forked from a worker must not inherit a lock another thread held.
+        os.register_at_fork(after_in_child=self._new_locks)
+
+    def _new_locks(self) -> None:
         self._lock = threading.Lock()
         self._search_lock = threading.Lock()
 
@@ -158,7 +166,9 @@ class Engine:
     def clustering(self, params: ClusterParams) -> Clustering:
         """The clustering for params (any method): from the cache, or fitted once for all workers."""
         params = self._resolved(params)
-        return self.cache.get_or_compute(self.clustering_key(params), lambda: params.method.fit(self, params))
+        return self.cache.get_or_compute(
+            self.clustering_key(params), lambda: params.method.fit(self, params), params.describe()
+        )
 
     def fit_input(self, params: ClusterParams) -> tuple[np.ndarray, np.ndarray]:
         """What a method fits on: raw features (n, f) in their units and the scaled matrix (n, f)."""
@@ -171,7 +181,9 @@ class Engine:
             linkage = str(params.option("linkage"))
             return fit_hierarchy(self.scaled(params.features, params.scaler), linkage, params.seed)
 
-        return self.cache.get_or_compute(self.hierarchy_key(params), fit)
+        return self.cache.get_or_compute(
+            self.hierarchy_key(params), fit, f"the {params.option('linkage')} linkage tree"
+        )
 
     def hierarchy_key(self, params: ClusterParams) -> str:
         return self._key("linkage", f"{params.space_key()}|{params.option('linkage')}")
@@ -190,7 +202,8 @@ class Engine:
         def compute() -> KDistance:
             return k_distance(self.scaled(params.features, params.scaler), min_samples, params.seed)
 
-        return self.cache.get_or_compute(self._key("kdistance", f"{params.space_key()}|{min_samples}"), compute)
+        key = self._key("kdistance", f"{params.space_key()}|{min_samples}")
+        return self.cache.get_or_compute(key, compute, "DBSCAN's k-distance curve")
 
     def compare(self, params: ClusterParams) -> list[MethodScore]:
         """Every method of the comparison (``Method.in_comparison``, registry order) on params'
@@ -214,7 +227,7 @@ class Engine:
         def fit() -> Projection:
             return pca_projection(self.scaled(params.features, params.scaler), params.features, params.seed)
 
-        return self.cache.get_or_compute(self._key("pca", params.space_key()), fit)
+        return self.cache.get_or_compute(self._key("pca", params.space_key()), fit, "the PCA projection")
 
     def embedding(self, params: ClusterParams, method: str) -> Embedding:
         """The t-SNE ("tsne") or UMAP ("umap") map of params' feature space (independent of K and
@@ -225,7 +238,7 @@ class Engine:
         def compute() -> Embedding:
             return embed(self.scaled(params.features, params.scaler), method, params.seed)
 
-        return self.cache.get_or_compute(self.embedding_key(params, method), compute)
+        return self.cache.get_or_compute(self.embedding_key(params, method), compute, f"the {EMBEDDINGS[method]} map")
 
     def embedding_key(self, params: ClusterParams, method: str) -> str:
         return self._key("embedding", f"{params.space_key()}|{method}")
@@ -248,7 +261,10 @@ class Engine:
         ks = tuple(k for k in ks if K_MIN <= k < len(self.catalog))
 
         def run() -> Sweep:
-            fits = [self.clustering(replace(params, k=k)) for k in ks]
+            fits = []
+            for done, k in enumerate(ks):
+                progress.report(f"The K sweep: {replace(params, k=k).describe()}", done, len(ks))
+                fits.append(self.clustering(replace(params, k=k)))
             return Sweep(
                 ks=ks,
                 inertia=tuple(c.inertia for c in fits),
@@ -258,7 +274,8 @@ class Engine:
             )
 
         body = f"{params.space_key()}|{params.algorithm_key()}|ks={','.join(map(str, ks))}"
-        return self.cache.get_or_compute(self._key("sweep", body), run)
+        what = f"the K sweep of {params.method.label} (K={ks[0]}–{ks[-1]})" if ks else "the K sweep"
+        return self.cache.get_or_compute(self._key("sweep", body), run, what)
 
     # -- per-song queries ----------------------------------------------------------------
     def neighbours(self, song_id: str, params: ClusterParams, n: int = 10) -> list[Neighbour]:

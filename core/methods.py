@@ -139,6 +139,14 @@ class ClusterParams:
     def with_options(self, **changes: OptionValue | None) -> ClusterParams:
         return replace(self, options=tuple(sorted({**dict(self.options), **changes}.items())))
 
+    def describe(self) -> str:
+        """In words, for progress messages: e.g. "K-Means (K=5)", "DBSCAN (eps 1.2, min_samples 20)"."""
+        parts = [f"K={self.k}"] if self.method.uses_k else []
+        parts += [
+            f"{name} {value:g}" if isinstance(value, float) else f"{name} {value}" for name, value in self.options
+        ]
+        return f"{self.method.label} ({', '.join(parts)})" if parts else self.method.label
+
     def space_key(self) -> str:
         return f"features={','.join(self.features)}|scaler={self.scaler}|seed={self.seed}"
 

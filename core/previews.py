@@ -11,7 +11,7 @@ Resolution, first hit wins:
    minute across all workers (Apple allows about 20);
 4. the Deezer search API (``preview``).
 
-Online answers, "none" included, are kept in a diskcache shared by every worker, so a
+Online answers, "none" included, are kept in a shared store (core.shared) read by every worker, so a
 song is looked up at most once across workers and restarts; "none" expires after
 ``miss_ttl_s`` and a failed lookup (error, timeout, rate limit) after ``retry_ttl_s``.
 After a connection failure a service is skipped for ``retry_ttl_s``, so an offline
@@ -33,9 +33,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import diskcache
-
 from core.search import normalise
+from core.shared import SharedStore
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +147,7 @@ class ServiceUnavailableError(Exception):
 class PreviewFinder:
     """Resolves previews for songs; shares its answers with every worker through ``cache``."""
 
-    def __init__(self, settings: PreviewSettings, cache: diskcache.Cache) -> None:
+    def __init__(self, settings: PreviewSettings, cache: SharedStore) -> None:
         self.settings = settings
         self.cache = cache
         self._files: dict[str, Path] = {}
@@ -198,7 +197,7 @@ class PreviewFinder:
 
     def cached(self, title: str, artist: str) -> tuple[bool, Preview | None]:
         """(known, preview): known is False when the song was never looked up (or expired)."""
-        answer = self.cache.get(self._key(title, artist), default=None)
+        answer = self.cache.get(self._key(title, artist))
         if answer is None:
             return False, None
         return True, (Preview(*answer) if answer else None)
@@ -240,9 +239,7 @@ class PreviewFinder:
     def _take_itunes_token(self) -> bool:
         """One of this minute's iTunes requests, shared by every worker through the cache."""
         bucket = f"preview-rate:itunes:{int(time.time() // 60)}"
-        used = self.cache.incr(bucket, default=0, retry=True)
-        if used == 1:
-            self.cache.touch(bucket, expire=120, retry=True)
+        used = self.cache.incr(bucket, expire=120)
         return used <= self.settings.itunes_per_minute
 
     def _itunes(self, title: str, artist: str) -> str | None:

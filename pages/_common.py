@@ -1,10 +1,17 @@
-"""What every page does the same way: read the URL, render, follow the shell's controls.
+"""What every page does the same way: read the URL, render, follow the shell's controls,
+and hand slow work to a background job.
 
 A page module sets ``layout = page_layout(PAGE, body)``, where ``body(view)`` builds the
 page's content from a ResolvedView (the validated query, its parameters and models,
 resolved once). The frame holds the page's query store (see app.shell), the URL
-notices and the body; ``follow_settings(page, body)`` re-renders the body when K or the
-method controls change, without a reload.
+notices, a job strip and the body; ``follow_settings(page, body)`` re-renders the body
+when K or the method controls change, without a reload.
+
+Requests only read the model cache (core.cache.cached_only, set by app.factory). When a
+view needs a model nobody has computed yet, ``draw`` returns ``Deferred``: the page keeps
+its last view (or shows a skeleton on a first load) and writes the query into its job
+store, which starts the page's background callback. That job computes what is missing,
+reports what and how far in the job strip, can be cancelled, and draws the body.
 """
 
 from __future__ import annotations
@@ -21,11 +28,14 @@ from dash.exceptions import PreventUpdate
 from app.context import ResolvedView, app_context
 from app.links import playable
 from components import ids
-from components.ui import notices
+from components.ui import job_panel, notices, view_skeleton
+from core import progress
+from core.cache import NotReady, computing
 from core.clustering import Clustering, ClusterProfile
 from core.engine import SongView, song_view
 from core.errors import DatasetError
 from core.query import ViewQuery, parse_query, shared_param_names
+from core.shared import StoreUnavailableError
 
 Body = Callable[[ResolvedView], Any]
 #: Cards, heatmap rows and profile tables show at most this many clusters (the largest).
@@ -36,29 +46,97 @@ def error_alert(exc: Exception) -> dbc.Alert:
     return dbc.Alert(str(exc), color="danger", className="page-error")
 
 
-def render(body: Body, query: ViewQuery) -> Any:
-    """The body of ``query``'s view, or a plain message when the data cannot serve it."""
+class Deferred:
+    """What ``draw`` returns when the view needs work that runs as a background job."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+
+def store_alert(exc: StoreUnavailableError) -> dbc.Alert:
+    return dbc.Alert(
+        f"The shared cache cannot be reached right now ({exc}). This view comes back by itself once it is "
+        "reachable again: reload the page in a moment.",
+        color="warning",
+        className="page-error store-unavailable",
+    )
+
+
+def draw(build: Callable[[], Any]) -> Any:
+    """``build()``, or a plain message when the data cannot serve the view or the shared cache
+    is unreachable, or ``Deferred`` when it needs a model not computed yet."""
     try:
-        return body(app_context().resolve(query))
+        return build()
+    except NotReady as missing:
+        return Deferred(missing.what)
     except DatasetError as exc:
         return error_alert(exc)
+    except StoreUnavailableError as exc:
+        return store_alert(exc)
+
+
+def render(body: Body, query: ViewQuery) -> Any:
+    """The body of ``query``'s view (see ``draw``)."""
+    return draw(lambda: body(app_context().resolve(query)))
 
 
 def page_layout(page: str, body: Body) -> Callable[..., html.Div]:
     """The ``layout`` of a page: the raw URL query in, the whole page (store, notices for
-    bad values, body) out."""
+    bad values, job strip, body) out. Registers the page's background job."""
+    _register_job(page, body)
 
     def layout(**raw_query: object) -> html.Div:
         query, problems = parse_query(raw_query, app_context().limits())
+        content = render(body, query)
+        deferred = isinstance(content, Deferred)
         return html.Div(
             [
                 dcc.Store(id=ids.page_query(page), data=query.to_params()),
+                dcc.Store(id=ids.page_job_request(page), data=query.to_params() if deferred else None),
+                dcc.Store(id=ids.page_job(page)),
                 notices(problems, ids.page_notices(page)),
-                dcc.Loading(html.Div(render(body, query), id=ids.page_body(page)), delay_show=250, type="dot"),
+                job_panel(ids.job_panel(page), ids.job_progress(page), ids.job_cancel(page)),
+                html.Div(
+                    view_skeleton(content.what) if deferred else content,
+                    id=ids.page_body(page),
+                    className="page-body",
+                ),
             ]
         )
 
     return layout
+
+
+def _register_job(page: str, body: Body) -> None:
+    """The page's background job: draw ``body`` for the query written to its job store,
+    computing what is missing, with progress and Cancel; and the clientside glue that starts
+    it for a first load the cache could not serve."""
+    dash.clientside_callback(
+        "function (request) { return request || window.dash_clientside.no_update; }",
+        Output(ids.page_job(page), "data"),
+        Input(ids.page_job_request(page), "data"),
+    )
+
+    @dash.callback(
+        Output(ids.page_body(page), "children", allow_duplicate=True),
+        Output(ids.page_query(page), "data", allow_duplicate=True),
+        Input(ids.page_job(page), "data"),
+        background=True,
+        progress=Output(ids.job_progress(page), "children"),
+        running=[
+            (Output(ids.job_panel(page), "className"), "job-panel running", "job-panel"),
+            (Output(ids.page_body(page), "className"), "page-body computing", "page-body"),
+        ],
+        cancel=Input(ids.job_cancel(page), "n_clicks"),
+        interval=300,
+        prevent_initial_call=True,
+    )
+    def compute(set_progress: Callable[[str], None], job: dict[str, str] | None) -> tuple[Any, dict[str, str]]:
+        if not isinstance(job, dict):
+            raise PreventUpdate
+        query = stored_query(job)
+        with computing(), progress.reporting(lambda step: set_progress(step.text())):
+            return render(body, query), query.to_params()
 
 
 def stored_query(data: dict[str, str] | None, **changes: object) -> ViewQuery:
@@ -92,15 +170,29 @@ def follow_settings(page: str, body: Body) -> None:
     @dash.callback(
         Output(ids.page_body(page), "children"),
         Output(ids.page_query(page), "data", allow_duplicate=True),
+        Output(ids.page_job(page), "data", allow_duplicate=True),
         Input(ids.SETTINGS, "data"),
         State(ids.page_query(page), "data"),
         prevent_initial_call=True,
     )
-    def rerender(settings: dict[str, str] | None, data: dict[str, str]) -> tuple[Any, dict[str, str]]:
+    def rerender(settings: dict[str, str] | None, data: dict[str, str]) -> tuple[Any, Any, Any]:
         query = settings_query(settings, data)
         if query is None:
             raise PreventUpdate
-        return render(body, query), query.to_params()
+        content = render(body, query)
+        if isinstance(content, Deferred):
+            return dash.no_update, dash.no_update, query.to_params()
+        return content, query.to_params(), dash.no_update
+
+
+def or_job(query: ViewQuery, outputs: int, build: Callable[[], tuple]) -> tuple:
+    """For a callback that also writes its page's job store (last output): ``build()``'s
+    ``outputs`` values and no job, or, when they need a model nobody has computed yet,
+    no change anywhere and ``query`` for the job (which then redraws the page)."""
+    try:
+        return (*build(), dash.no_update)
+    except NotReady:
+        return (*[dash.no_update] * outputs, query.to_params())
 
 
 def picked_song(pick: dict | None = None) -> str:

@@ -26,6 +26,7 @@ from components.song_panel import song_panel
 from core.query import PROJECTIONS, VIEWS, ViewQuery
 from pages._common import (
     neighbour_views,
+    or_job,
     page_layout,
     picked_song,
     settings_query,
@@ -154,6 +155,7 @@ layout = page_layout(PAGE, body)
     Output("explorer-note", "children"),
     Output("explorer-view", "options"),
     Output(ids.page_query(PAGE), "data", allow_duplicate=True),
+    Output(ids.page_job(PAGE), "data", allow_duplicate=True),
     Input(ids.SETTINGS, "data"),
     Input("explorer-view", "value"),
     Input("explorer-proj", "value"),
@@ -172,6 +174,10 @@ def redraw(settings: dict[str, str] | None, view_mode: str, proj: str, view_opti
     query = stored_query((settings_query(settings, data) or before).to_params(), view=view_mode, proj=proj)
     if query.to_params() == data:
         raise PreventUpdate
+    return or_job(query, 6, lambda: _redrawn(query, before, view_options))
+
+
+def _redrawn(query: ViewQuery, before: ViewQuery, view_options: list) -> tuple:
     view = app_context().resolve(query)
     space = plot_space(view)
     panel, highlight = _selection(view, space)
@@ -208,6 +214,7 @@ clientside_callback(
     Output("explorer-panel", "children", allow_duplicate=True),
     Output("explorer-graph", "figure", allow_duplicate=True),
     Output(ids.page_query(PAGE), "data", allow_duplicate=True),
+    Output(ids.page_job(PAGE), "data", allow_duplicate=True),
     Input("explorer-pick", "data"),
     Input(ids.every_pick_song(PAGE), "n_clicks"),
     State(ids.page_query(PAGE), "data"),
@@ -218,6 +225,10 @@ def select_song(pick: dict | None, _clicks: list, data: dict[str, str]):
     query = stored_query(data, song=picked_song(pick))
     if query.song is None:
         raise PreventUpdate
+    return or_job(query, 3, lambda: _selected(query))
+
+
+def _selected(query: ViewQuery) -> tuple:
     view = app_context().resolve(query)
     space = plot_space(view)
     panel, highlight = _selection(view, space)
@@ -231,6 +242,7 @@ def select_song(pick: dict | None, _clicks: list, data: dict[str, str]):
 @callback(
     Output("explorer-features", "figure"),
     Output(ids.page_query(PAGE), "data", allow_duplicate=True),
+    Output(ids.page_job(PAGE), "data", allow_duplicate=True),
     Input("explorer-clustering", "data"),
     Input("explorer-x", "value"),
     Input("explorer-y", "value"),
@@ -242,4 +254,4 @@ def redraw_pair(_clustering: dict[str, str], x: str, y: str, data: dict[str, str
     callback, so the main plot is drawn first: redrawing this SVG plot took a quarter of a
     second of a K switch), or draw another feature pair and put x, y in the URL."""
     query = stored_query(data, x=x, y=y)
-    return _pair_figure(app_context().resolve(query)), query.to_params()
+    return or_job(query, 2, lambda: (_pair_figure(app_context().resolve(query)), query.to_params()))

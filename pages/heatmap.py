@@ -12,7 +12,7 @@ from components import ids
 from components.figures import GRAPH_CONFIG, distribution_figure, mean_profile_figure, zscore_heatmap
 from components.song_panel import cluster_badge
 from core.features import feature_title
-from pages._common import MAX_CLUSTERS_SHOWN, follow_settings, page_layout, shown_profiles, stored_query
+from pages._common import MAX_CLUSTERS_SHOWN, follow_settings, or_job, page_layout, shown_profiles, stored_query
 
 dash.register_page(__name__, path="/heatmap", name="Heatmap", order=2, title="Heatmap · Audio Space Explorer")
 PAGE = "heatmap"
@@ -116,6 +116,7 @@ follow_settings(PAGE, body)
 @callback(
     Output("heatmap-distribution", "figure"),
     Output(ids.page_query(PAGE), "data", allow_duplicate=True),
+    Output(ids.page_job(PAGE), "data", allow_duplicate=True),
     Input("heatmap-feature", "value"),
     State(ids.page_query(PAGE), "data"),
     prevent_initial_call=True,
@@ -123,4 +124,4 @@ follow_settings(PAGE, body)
 def show_distribution(feature: str, data: dict[str, str]):
     """Another feature's distribution per cluster; the feature goes in the URL."""
     query = stored_query(data, feature=feature)
-    return _distribution(app_context().resolve(query)), query.to_params()
+    return or_job(query, 2, lambda: (_distribution(app_context().resolve(query)), query.to_params()))

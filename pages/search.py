@@ -12,7 +12,7 @@ from app.links import link
 from components import ids
 from components.song_panel import cluster_badge, song_panel
 from core.engine import song_view
-from pages._common import neighbour_views, page_layout, picked_song, settings_query, song_views, stored_query
+from pages._common import neighbour_views, or_job, page_layout, picked_song, settings_query, song_views, stored_query
 
 dash.register_page(__name__, path="/search", name="Search", order=3, title="Search · Audio Space Explorer")
 PAGE = "search"
@@ -96,6 +96,7 @@ layout = page_layout(PAGE, body)
     Output("search-results", "children"),
     Output("search-panel", "children"),
     Output(ids.page_query(PAGE), "data", allow_duplicate=True),
+    Output(ids.page_job(PAGE), "data", allow_duplicate=True),
     Input("search-input", "value"),
     Input(ids.every_pick_song(PAGE), "n_clicks"),
     Input(ids.SETTINGS, "data"),
@@ -113,5 +114,9 @@ def update(text: str | None, _clicks: list, settings: dict[str, str] | None, dat
             raise PreventUpdate
     else:
         query = stored_query(data, q=text if isinstance(text, str) and text else None)
-    view = app_context().resolve(query)
-    return _results(view), _panel(view), query.to_params()
+
+    def build() -> tuple:
+        view = app_context().resolve(query)
+        return _results(view), _panel(view), query.to_params()
+
+    return or_job(query, 3, build)

@@ -27,6 +27,6 @@ def _exit_mid_fit() -> object:
     os._exit(1)
 
 
-def die_holding_lock(cache_dir: str, key: str, lock_expire_s: float) -> None:
+def die_holding_lock(cache_dir: str, key: str, lease_s: float) -> None:
     """Take the fit lock of ``key`` and die while computing it."""
-    ModelCache(cache_dir, lock_expire_s=lock_expire_s).get_or_compute(key, _exit_mid_fit)
+    ModelCache(cache_dir, lease_s=lease_s).get_or_compute(key, _exit_mid_fit)

@@ -24,6 +24,7 @@ from dash.exceptions import PreventUpdate
 
 from app.context import context_of
 from app.factory import create_app
+from core.cache import cached_only
 from core.catalog import load_catalog
 from core.cli import main as cli_main
 from core.clustering import Clustering, from_labels
@@ -183,7 +184,8 @@ def test_two_apps_in_one_process_each_serve_their_own_dataset(catalog_csv: Path,
 def test_explorer_click_opens_the_song_and_rings_it(app: dash.Dash) -> None:
     explorer = page_module("explorer")
     with trigger(app, "/explorer", "explorer-pick.data", {"song": Known.bold}):
-        panel, figure, params = explorer.select_song({"song": Known.bold}, [], {"k": "4"})
+        panel, figure, params, job = explorer.select_song({"song": Known.bold}, [], {"k": "4"})
+    assert job is dash.no_update
     assert params == {"k": "4", "song": Known.bold}
     assert Known.bold_title in list(texts(panel))
     assert isinstance(figure, Patch)
@@ -202,7 +204,7 @@ def test_explorer_k_switch_patches_the_figure_and_keeps_the_song(app: dash.Dash)
     explorer = page_module("explorer")
     before = {"k": "4", "song": Known.bold}
     with app.server.test_request_context("/explorer"):
-        figure, clustering, panel, _, options, params = explorer.redraw(
+        figure, clustering, panel, _, options, params, _job = explorer.redraw(
             {"k": "3"}, "3d", "pca", [{"label": "3D", "value": "3d"}], before
         )
     assert params == {"k": "3", "song": Known.bold}
@@ -214,7 +216,7 @@ def test_explorer_k_switch_patches_the_figure_and_keeps_the_song(app: dash.Dash)
 def test_explorer_feature_pair_goes_in_the_url(app: dash.Dash) -> None:
     explorer = page_module("explorer")
     with app.server.test_request_context("/explorer"):
-        figure, params = explorer.redraw_pair({"k": "4"}, "tempo", "energy", {"k": "4"})
+        figure, params, _job = explorer.redraw_pair({"k": "4"}, "tempo", "energy", {"k": "4"})
     assert params == {"k": "4", "x": "tempo", "y": "energy"}
     assert figure.layout.xaxis.title.text.lower().startswith("tempo")
 
@@ -222,7 +224,7 @@ def test_explorer_feature_pair_goes_in_the_url(app: dash.Dash) -> None:
 def test_search_typing_lists_songs_and_keeps_the_text_in_the_url(app: dash.Dash) -> None:
     search = page_module("search")
     with trigger(app, "/search", "search-input.value", "star"):
-        results, _, params = search.update("star", [], None, {"k": "4"})
+        results, _, params, _job = search.update("star", [], None, {"k": "4"})
     shown = " ".join(texts(results))
     assert params == {"k": "4", "q": "star"}
     assert shown.index("Starlight") < shown.index("Lodestar")
@@ -231,8 +233,8 @@ def test_search_typing_lists_songs_and_keeps_the_text_in_the_url(app: dash.Dash)
 def test_heatmap_feature_choice_draws_its_distribution(app: dash.Dash) -> None:
     heatmap = page_module("heatmap")
     with app.server.test_request_context("/heatmap"):
-        figure, params = heatmap.show_distribution("tempo", {"k": "4"})
-        _, fallback = heatmap.show_distribution("<script>", {"k": "4"})
+        figure, params, _job = heatmap.show_distribution("tempo", {"k": "4"})
+        _, fallback, _job = heatmap.show_distribution("<script>", {"k": "4"})
     assert params == {"k": "4", "feature": "tempo"}
     assert len(figure.data) == 4
     assert fallback == {"k": "4"}
@@ -255,3 +257,33 @@ def test_page_layouts_render_their_query(app: dash.Dash, page: str, query: dict,
     with app.server.test_request_context(f"/{page}"):
         layout = page_module(page).layout(**query)
     assert any(shown in text for text in texts(layout)), shown
+
+
+# -- requests read the cache; missing work goes to the page's background job ------------------
+
+
+def test_a_cold_view_loads_as_a_skeleton_that_starts_its_job(app: dash.Dash) -> None:
+    """Under cached_only (every request), a view whose models nobody computed yet draws a
+    skeleton naming the missing work and asks for its job; a K switch to a cold K keeps the
+    view and asks for the job; the job's drawing computes, then requests find the view ready."""
+    overview = page_module("overview")
+    with app.server.test_request_context("/"), cached_only():
+        page = overview.layout(k="9", scaler="robust")
+    request = find(page, "overview-job-request").data
+    assert request == {"k": "9", "scaler": "robust"}
+    assert any("is being computed once for everyone" in text for text in texts(page))
+
+    explorer = page_module("explorer")
+    cold = {"k": "11", "scaler": "minmax"}
+    with trigger(app, "/explorer", "settings.data", cold), cached_only():
+        *outputs, job = explorer.redraw(cold, "3d", "pca", [], {"k": "4"})
+    assert all(value is dash.no_update for value in outputs) and job == cold
+
+    engine = context_of(app.server).engine
+    with app.server.test_request_context("/"):
+        drawn = page_module("overview").layout(k="9", scaler="robust")  # what the job runs, computing
+    assert find(drawn, "overview-job-request").data is None
+    assert engine.cache.has(engine.clustering_key(engine.params(9, scaler="robust")))
+    with app.server.test_request_context("/"), cached_only():
+        again = overview.layout(k="9", scaler="robust")
+    assert find(again, "overview-job-request").data is None and find(again, "metric-k") is not None

@@ -6,15 +6,17 @@ import multiprocessing
 import pickle
 import queue
 import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import diskcache
 import numpy as np
 import pytest
 
-from core.cache import ModelCache
+from core.cache import ModelCache, NotReady, cached_only, computing
 from core.catalog import Catalog
 from core.engine import Engine
+from core.shared import DiskStore
 from tests import cache_workers
 
 N_PROCESSES = 8
@@ -77,25 +79,58 @@ def test_eight_processes_on_one_cold_key_fit_once(tmp_path: Path, blobs_csv: tup
 
 
 @pytest.mark.slow  # starts a process
-def test_lock_of_a_worker_that_died_mid_fit_expires(tmp_path: Path) -> None:
-    """A process that takes the fit lock and dies (os._exit inside compute) leaves the lock behind;
-    another caller waits for it to expire (lock_expire_s) and then computes, instead of hanging."""
+def test_lock_of_a_worker_that_died_mid_fit_lapses_within_its_lease(tmp_path: Path) -> None:
+    """A process that takes the fit lock and dies (os._exit inside compute) stops renewing it;
+    the next caller gets the lock once the short lease lapses (seconds, not the worst-case fit
+    time) and computes, instead of hanging."""
     ctx = multiprocessing.get_context("spawn")
     cache_dir = tmp_path / "cache"
-    expire = 4.0
-    dying = ctx.Process(target=cache_workers.die_holding_lock, args=(str(cache_dir), "model", expire))
+    lease = 2.0
+    dying = ctx.Process(target=cache_workers.die_holding_lock, args=(str(cache_dir), "model", lease))
     dying.start()
     dying.join(timeout=120)
     assert dying.exitcode == 1
-    # White-box check that the scenario is real: the dead process's lock is still there.
-    locks = diskcache.Cache(str(cache_dir / "locks"))
-    assert diskcache.Lock(locks, "lock:model").locked()
-    locks.close()
+    # White-box check that the scenario is real: the dead process's lease is still held.
+    assert not DiskStore(cache_dir).lease("lock:model", lease).acquire(wait_s=0)
 
-    cache = ModelCache(cache_dir, lock_expire_s=expire)
+    cache = ModelCache(cache_dir, lease_s=lease)
+    started = time.monotonic()
     assert cache.get_or_compute("model", lambda: "fitted by a live worker") == "fitted by a live worker"
+    assert time.monotonic() - started < 4 * lease
     assert cache.times_computed("model") == 1
     cache.close()
+
+
+def test_a_live_fit_longer_than_its_lease_keeps_the_lock(tmp_path: Path) -> None:
+    """The holder renews its lease while it computes: a fit that takes 4 leases is still done
+    once, and a second caller waits for it rather than computing beside it."""
+    calls = []
+
+    def slow_fit() -> str:
+        calls.append(1)
+        time.sleep(2.0)
+        return "fitted"
+
+    first, second = ModelCache(tmp_path / "cache", lease_s=0.5), ModelCache(tmp_path / "cache", lease_s=0.5)
+    with ThreadPoolExecutor(2) as pool:
+        one = pool.submit(first.get_or_compute, "model", slow_fit)
+        time.sleep(0.3)
+        two = pool.submit(second.get_or_compute, "model", slow_fit)
+        assert (one.result(timeout=30), two.result(timeout=30)) == ("fitted", "fitted")
+    assert len(calls) == 1 and first.times_computed("model") == 1
+
+
+def test_read_only_callers_get_not_ready_naming_the_work(tmp_path: Path) -> None:
+    """Inside cached_only() a miss raises NotReady with what is missing, computing nothing;
+    computing() inside it (a background job) computes; then read-only callers get the value."""
+    cache = ModelCache(tmp_path / "cache")
+    with cached_only():
+        with pytest.raises(NotReady) as missing:
+            cache.get_or_compute("model", lambda: "fitted", "K-Means (K=5)")
+        assert missing.value.what == "K-Means (K=5)" and cache.times_computed("model") == 0
+        with computing():
+            assert cache.get_or_compute("model", lambda: "fitted") == "fitted"
+        assert cache.get_or_compute("model", lambda: "never called") == "fitted"
 
 
 def test_folder_deleted_between_caches_means_recompute(tmp_path: Path) -> None:
@@ -117,7 +152,7 @@ def test_folder_deleted_under_an_open_cache_means_recompute(model_cache: ModelCa
     the one after is served from the new folder."""
     compute = Counter()
     model_cache.get_or_compute("k", compute)
-    shutil.rmtree(model_cache.directory)
+    shutil.rmtree(model_cache.store.directory)
     np.testing.assert_array_equal(model_cache.get_or_compute("k", compute), np.arange(50_000))
     assert compute.calls == 2
     model_cache.get_or_compute("k", compute)
@@ -130,7 +165,7 @@ def test_engine_survives_its_cache_folder_being_deleted(blobs_catalog: Catalog, 
     engine = Engine(blobs_catalog, model_cache)
     params = engine.params(5)
     before = engine.clustering(params).labels
-    shutil.rmtree(model_cache.directory)
+    shutil.rmtree(model_cache.store.directory)
     np.testing.assert_array_equal(engine.clustering(params).labels, before)
 
 
@@ -167,7 +202,7 @@ def test_garbage_value_files_mean_recompute(model_cache: ModelCache, garbage: by
     the value is recomputed and stored again, with no error."""
     compute = Counter()
     model_cache.get_or_compute("k", compute)
-    value_files = list(model_cache.directory.rglob("*.val"))
+    value_files = list(model_cache.store.directory.rglob("*.val"))
     assert value_files, "the value should live in its own file"
     for path in value_files:
         path.write_bytes(garbage)

@@ -15,7 +15,8 @@ def test_defaults() -> None:
     settings = Settings.from_env({})
     assert settings.data_path == PROJECT_ROOT / "data" / "spotify.csv"
     assert settings.cache_dir == PROJECT_ROOT / ".cache" / "models"
-    assert (settings.lock_expire_s, settings.default_k, settings.k_max, settings.seed) == (900.0, 5, 12, 42)
+    assert (settings.lock_lease_s, settings.default_k, settings.k_max, settings.seed) == (20.0, 5, 12, 42)
+    assert settings.redis_url is None and settings.url_prefix == "/"
 
 
 def test_overrides(tmp_path: Path) -> None:
@@ -24,7 +25,9 @@ def test_overrides(tmp_path: Path) -> None:
         {
             "AUDIOSPACE_DATA": str(tmp_path / "songs.csv"),
             "AUDIOSPACE_CACHE_DIR": "elsewhere/cache",
-            "AUDIOSPACE_LOCK_EXPIRE": "30.5",
+            "AUDIOSPACE_LOCK_LEASE": "30.5",
+            "AUDIOSPACE_REDIS_URL": "redis://127.0.0.1:6390/2",
+            "AUDIOSPACE_URL_PREFIX": "music",
             "AUDIOSPACE_DEFAULT_K": "7",
             "AUDIOSPACE_K_MAX": "9",
             "AUDIOSPACE_SEED": "3",
@@ -32,7 +35,8 @@ def test_overrides(tmp_path: Path) -> None:
     )
     assert settings.data_path == tmp_path / "songs.csv"
     assert settings.cache_dir == PROJECT_ROOT / "elsewhere" / "cache"
-    assert (settings.lock_expire_s, settings.default_k, settings.k_max, settings.seed) == (30.5, 7, 9, 3)
+    assert (settings.lock_lease_s, settings.default_k, settings.k_max, settings.seed) == (30.5, 7, 9, 3)
+    assert (settings.redis_url, settings.url_prefix) == ("redis://127.0.0.1:6390/2", "/music/")
 
 
 def test_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -60,9 +64,9 @@ def test_default_k_is_capped_by_k_max() -> None:
         ("AUDIOSPACE_DEFAULT_K", "1", "AUDIOSPACE_DEFAULT_K='1' must be at least 2"),
         ("AUDIOSPACE_K_MAX", "2", "AUDIOSPACE_K_MAX='2' must be at least 3"),
         ("AUDIOSPACE_SEED", "-1", "AUDIOSPACE_SEED='-1' must be at least 0"),
-        ("AUDIOSPACE_LOCK_EXPIRE", "0", "AUDIOSPACE_LOCK_EXPIRE='0' must be at least 1"),
-        ("AUDIOSPACE_LOCK_EXPIRE", "nan", "AUDIOSPACE_LOCK_EXPIRE='nan' is not a finite number"),
-        ("AUDIOSPACE_LOCK_EXPIRE", "inf", "AUDIOSPACE_LOCK_EXPIRE='inf' is not a finite number"),
+        ("AUDIOSPACE_LOCK_LEASE", "0", "AUDIOSPACE_LOCK_LEASE='0' must be at least 1"),
+        ("AUDIOSPACE_LOCK_LEASE", "nan", "AUDIOSPACE_LOCK_LEASE='nan' is not a finite number"),
+        ("AUDIOSPACE_LOCK_LEASE", "inf", "AUDIOSPACE_LOCK_LEASE='inf' is not a finite number"),
     ],
 )
 def test_bad_values_raise_config_error(name: str, value: str, message: str) -> None:

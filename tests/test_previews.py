@@ -8,10 +8,10 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import diskcache
 import pytest
 
 from core.previews import Preview, PreviewFinder, PreviewSettings, best_match, safe_preview_url
+from core.shared import DiskStore
 from tests.fake_services import FakeService, fake_services
 
 ITUNES_URL = "https://audio-ssl.itunes.apple.com/itunes-assets/AudioPreview125/v4/73/e6/55/mzaf_1.plus.aac.p.m4a"
@@ -27,7 +27,7 @@ def _finder(tmp_path: Path, base_url: str = "http://127.0.0.1:9", **changes: obj
         timeout_s=1.0,
         **changes,
     )
-    return PreviewFinder(settings, diskcache.Cache(str(tmp_path / "cache")))
+    return PreviewFinder(settings, DiskStore(tmp_path / "cache"))
 
 
 def _itunes(title: str, artist: str, url: str) -> dict:

@@ -18,8 +18,10 @@ import pandas as pd
 import pytest
 import requests
 
+from app.prepare import warm
 from core.cache import ModelCache
 from core.catalog import load_catalog
+from core.config import Settings
 from core.engine import Engine
 
 pytestmark = pytest.mark.slow
@@ -150,12 +152,18 @@ def test_a_fresh_worker_serves_every_script_of_its_first_page_loads(tmp_path: Pa
         process.wait(timeout=30)
 
 
-def test_a_k_fitted_by_one_worker_is_served_cached_by_the_other(served: tuple[str, Path, Path]) -> None:
-    """Both workers serve K=7's download; the model behind it was fitted exactly once."""
+def test_a_k_fitted_once_is_served_cached_by_both_workers(served: tuple[str, Path, Path]) -> None:
+    """Requests never fit: before K=7 exists its download says it is not ready (503, Retry-After).
+    Once `python -m app.prepare` has warmed the cache, both workers serve K=7's download from
+    it; the model behind it was fitted exactly once."""
     base, csv, cache = served
     assert len(_worker_pids(base)) == 2, "gunicorn should run two workers"
     engine = Engine(load_catalog(csv), ModelCache(cache))
     key = engine.clustering_key(engine.params(7))
+    cold = requests.get(base + "/download/songs.csv?k=7", timeout=60)
+    assert cold.status_code == 503 and cold.headers["Retry-After"] and "still being computed" in cold.text
+    assert engine.cache.times_computed(key) == 0
+    warm(Settings(data_path=csv, cache_dir=cache))
 
     first = requests.get(base + "/download/songs.csv?k=7", timeout=60)
     assert first.status_code == 200

@@ -125,7 +125,7 @@ def test_a_copied_dbscan_url_opens_the_same_view(
     assert driver.find_element(By.ID, "option-eps").get_attribute("value") == "1.1"
     assert driver.find_element(By.ID, "option-min-samples").get_attribute("value") == "6"
     assert "Genres" in driver.find_element(By.ID, "genres-count").text
-    assert driver.find_elements(By.CSS_SELECTOR, "#genres-crosstab .heatmaplayer")
+    wait_until(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#genres-crosstab .heatmaplayer"), "the crosstab")
     driver.find_element(By.LINK_TEXT, "Overview").click()
     wait_until(driver, lambda d: "eps 1.1" in d.find_element(By.ID, "metric-k").text, "the DBSCAN overview")
     assert query(driver)["algo"] == "dbscan"

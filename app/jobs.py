@@ -1,0 +1,48 @@
+"""Background work: Dash background callbacks on the deployment's job manager.
+
+Embedded (no AUDIOSPACE_REDIS_URL): Dash's ``DiskcacheManager`` runs each job in a
+subprocess of the web worker and keeps results in ``<cache dir>/jobs``, so ``make run``
+needs no other service. With AUDIOSPACE_REDIS_URL: ``CeleryManager`` on a Celery app
+whose broker and result backend are that Redis; jobs run in Celery worker processes on
+any host (``celery -A app.worker:celery worker``, the Procfile's ``worker:`` line).
+
+A job that dies with its worker (kill -9, OOM) is not lost: tasks are acknowledged
+only when they finish (``task_acks_late``), a task whose pool process died is put back
+(``task_reject_on_worker_lost``), and a whole worker that vanished has its tasks
+delivered again after ``visibility_timeout`` seconds. Running a job twice is harmless:
+the model cache computes each value once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import diskcache
+from dash import CeleryManager, DiskcacheManager
+
+from core.config import Settings
+
+#: Seconds a finished job's result waits for its page to fetch it.
+RESULT_EXPIRE_S = 600
+
+
+def job_manager(settings: Settings) -> Any:
+    """The background-callback manager of this deployment (see the module docstring)."""
+    if not settings.redis_url:
+        return DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=RESULT_EXPIRE_S)
+    from celery import Celery  # imported here: the embedded deployment never needs Celery
+
+    celery = Celery("audiospace", broker=settings.redis_url, backend=settings.redis_url)
+    celery.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        broker_transport_options={"visibility_timeout": settings.job_redelivery_s},
+        result_expires=RESULT_EXPIRE_S,
+        broker_connection_retry_on_startup=True,
+    )
+    return CeleryManager(celery, expire=RESULT_EXPIRE_S)
+
+
+def manager_name(manager: Any) -> str:
+    return "celery" if isinstance(manager, CeleryManager) else "diskcache"
