@@ -35,16 +35,18 @@ def projection_controls(
                     id="explorer-view",
                     value=view,
                     inline=True,
-                    options=[
-                        {"label": label, "value": name, "disabled": proj != views_apply}
-                        for name, label in views.items()
-                    ],
+                    options=view_options(views, proj, views_apply),
                 ),
                 width="auto",
             ),
         ],
         className="mb-1",
     )
+
+
+def view_options(views: Mapping[str, str], proj: str, views_apply: str = "pca") -> list[dict]:
+    """The 3D/2D choices, enabled only for the ``views_apply`` map."""
+    return [{"label": label, "value": name, "disabled": proj != views_apply} for name, label in views.items()]
 
 
 def feature_pair_card(title: str, features: Sequence[str], x: str, y: str, figure: go.Figure) -> dbc.Card:

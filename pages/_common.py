@@ -80,9 +80,15 @@ def render(body: Body, query: ViewQuery) -> Any:
     return draw(lambda: body(app_context().resolve(query)))
 
 
-def page_layout(page: str, body: Body) -> Callable[..., html.Div]:
+def page_layout(
+    page: str, body: Body, skeleton: Callable[[ViewQuery, str], Any] | None = None
+) -> Callable[..., html.Div]:
     """The ``layout`` of a page: the raw URL query in, the whole page (store, notices for
-    bad values, job strip, body) out. Registers the page's background job."""
+    bad values, job strip, body) out. Registers the page's background job.
+
+    ``skeleton(query, what)`` draws the page while its first view is computed; pages whose
+    callbacks follow the shell's controls into the body give one with the body's component
+    ids (Dash refuses a callback whose outputs are missing). Default: a placeholder."""
     _register_job(page, body)
 
     def layout(**raw_query: object) -> html.Div:
@@ -97,7 +103,7 @@ def page_layout(page: str, body: Body) -> Callable[..., html.Div]:
                 notices(problems, ids.page_notices(page)),
                 job_panel(ids.job_panel(page), ids.job_progress(page), ids.job_cancel(page)),
                 html.Div(
-                    view_skeleton(content.what) if deferred else content,
+                    (skeleton or _placeholder)(query, content.what) if deferred else content,
                     id=ids.page_body(page),
                     className="page-body",
                 ),
@@ -105,6 +111,10 @@ def page_layout(page: str, body: Body) -> Callable[..., html.Div]:
         )
 
     return layout
+
+
+def _placeholder(_query: ViewQuery, what: str) -> Any:
+    return view_skeleton(what)
 
 
 def _register_job(page: str, body: Body) -> None:

@@ -11,6 +11,8 @@ projection has them.
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
@@ -20,9 +22,10 @@ from dash.exceptions import PreventUpdate
 from app.context import ResolvedView, app_context
 from app.links import link
 from components import ids
-from components.explorer import ZOOM_CONFIG, feature_pair_card, projection_controls
+from components.explorer import ZOOM_CONFIG, feature_pair_card, projection_controls, view_options
 from components.figures import Highlight, feature_scatter_figure, highlight_trace, projection_figure, trace_groups
 from components.song_panel import song_panel
+from components.ui import view_skeleton
 from core.query import PROJECTIONS, VIEWS, ViewQuery
 from pages._common import (
     neighbour_views,
@@ -113,20 +116,15 @@ def _note(query: ViewQuery, space: PlotSpace) -> list:
     return note
 
 
-def body(view: ResolvedView) -> dbc.Row:
-    query = view.query
-    space = plot_space(view)
-    panel, highlight = _selection(view, space)
-    features = view.catalog.features
+def _page(
+    query: ViewQuery, features: tuple[str, ...], n_songs: int, main: go.Figure, note: Any, panel: Any, pair: go.Figure
+) -> dbc.Row:
+    """The explorer's structure: the same components whether drawn (``body``) or waiting for
+    its job (``skeleton``), so every callback finds the components it updates."""
     x, y = _axes(query, features)
     pair_title = "Any two features"
-    if len(view.catalog) > PAIR_MAX:
+    if n_songs > PAIR_MAX:
         pair_title += f" · a fixed sample of {PAIR_MAX:,} songs"
-    loading = html.Div(
-        [dbc.Spinner(size="sm"), " Projecting… t-SNE and UMAP take a while the first time only."],
-        className="text-muted small",
-    )
-    main = dcc.Graph(id="explorer-graph", figure=_main_figure(view, space, highlight), config=ZOOM_CONFIG)
     return dbc.Row(
         [
             dbc.Col(
@@ -134,9 +132,9 @@ def body(view: ResolvedView) -> dbc.Row:
                     projection_controls(query.proj, query.view, PROJECTIONS, VIEWS),
                     dcc.Store(id="explorer-pick"),
                     dcc.Store(id="explorer-clustering", data=query.shared_params()),
-                    dcc.Loading(main, delay_show=250, custom_spinner=loading),
-                    html.Div(_note(query, space), id="explorer-note", className="small text-muted mb-3"),
-                    feature_pair_card(pair_title, features, x, y, _pair_figure(view)),
+                    dcc.Graph(id="explorer-graph", figure=main, config=ZOOM_CONFIG),
+                    html.Div(note, id="explorer-note", className="small text-muted mb-3"),
+                    feature_pair_card(pair_title, features, x, y, pair),
                 ],
                 lg=8,
             ),
@@ -145,39 +143,71 @@ def body(view: ResolvedView) -> dbc.Row:
     )
 
 
-layout = page_layout(PAGE, body)
+def body(view: ResolvedView) -> dbc.Row:
+    space = plot_space(view)
+    panel, highlight = _selection(view, space)
+    main = _main_figure(view, space, highlight)
+    note = _note(view.query, space)
+    return _page(view.query, view.catalog.features, len(view.catalog), main, note, panel, _pair_figure(view))
+
+
+def skeleton(query: ViewQuery, what: str) -> dbc.Row:
+    catalog = app_context().engine.catalog
+    waiting = view_skeleton(what)
+    return _page(query, catalog.features, len(catalog), go.Figure(), waiting, "", go.Figure())
+
+
+layout = page_layout(PAGE, body, skeleton)
+
+
+def _redraw_outputs() -> list[Output]:
+    """What a redraw updates. Two callbacks share them: one follows the shell's settings and
+    reads only the page frame, so a page still showing its skeleton has no missing input."""
+    return [
+        Output("explorer-graph", "figure", allow_duplicate=True),
+        Output("explorer-clustering", "data", allow_duplicate=True),
+        Output("explorer-panel", "children", allow_duplicate=True),
+        Output("explorer-note", "children", allow_duplicate=True),
+        Output("explorer-view", "options", allow_duplicate=True),
+        Output(ids.page_query(PAGE), "data", allow_duplicate=True),
+        Output(ids.page_job(PAGE), "data", allow_duplicate=True),
+    ]
 
 
 @callback(
-    Output("explorer-graph", "figure"),
-    Output("explorer-clustering", "data"),
-    Output("explorer-panel", "children"),
-    Output("explorer-note", "children"),
-    Output("explorer-view", "options"),
-    Output(ids.page_query(PAGE), "data", allow_duplicate=True),
-    Output(ids.page_job(PAGE), "data", allow_duplicate=True),
-    Input(ids.SETTINGS, "data"),
+    *_redraw_outputs(), Input(ids.SETTINGS, "data"), State(ids.page_query(PAGE), "data"), prevent_initial_call=True
+)
+def follow_settings(settings: dict[str, str] | None, data: dict[str, str]) -> tuple:
+    """K or the method changed: redraw, keeping the selected song."""
+    query = settings_query(settings, data)
+    if query is None:
+        raise PreventUpdate
+    return or_job(query, 6, lambda: _redrawn(query, stored_query(data)))
+
+
+@callback(
+    *_redraw_outputs(),
     Input("explorer-view", "value"),
     Input("explorer-proj", "value"),
-    State("explorer-view", "options"),
     State(ids.page_query(PAGE), "data"),
     prevent_initial_call=True,
 )
-def redraw(settings: dict[str, str] | None, view_mode: str, proj: str, view_options: list, data: dict[str, str]):
-    """K, the method, the projection or 2D/3D changed: redraw, keeping the selected song.
+def switch_view(view_mode: str, proj: str, data: dict[str, str]) -> tuple:
+    """Another projection or 2D/3D: redraw, keeping the selected song."""
+    before = stored_query(data)
+    query = stored_query(data, view=view_mode, proj=proj)
+    if query.to_params() == data:
+        raise PreventUpdate
+    return or_job(query, 6, lambda: _redrawn(query, before))
+
+
+def _redrawn(query: ViewQuery, before: ViewQuery) -> tuple:
+    """The redraw outputs for ``query`` coming from ``before``.
 
     When only the clustering changed, the traces and axis titles are patched into the
     figure the browser has: plotly.js keeps a rotated 3D camera through a patch, not
     through a new figure, whatever its uirevision.
     """
-    before = stored_query(data)
-    query = stored_query((settings_query(settings, data) or before).to_params(), view=view_mode, proj=proj)
-    if query.to_params() == data:
-        raise PreventUpdate
-    return or_job(query, 6, lambda: _redrawn(query, before, view_options))
-
-
-def _redrawn(query: ViewQuery, before: ViewQuery, view_options: list) -> tuple:
     view = app_context().resolve(query)
     space = plot_space(view)
     panel, highlight = _selection(view, space)
@@ -190,7 +220,7 @@ def _redrawn(query: ViewQuery, before: ViewQuery, view_options: list) -> tuple:
         for axis, title in zip(("xaxis", "yaxis", "zaxis")[: 3 if three_d else 2], space.axis_titles, strict=False):
             axes[axis]["title"]["text"] = title
         figure = patch
-    options = [{**option, "disabled": query.proj != "pca"} for option in view_options or []]
+    options = view_options(VIEWS, query.proj)
     clustering = query.shared_params()
     if clustering == before.shared_params():
         clustering = dash.no_update  # the feature scatter only changes with the clustering

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
@@ -11,7 +13,9 @@ from app.context import ResolvedView, app_context
 from app.links import link
 from components import ids
 from components.song_panel import cluster_badge, song_panel
+from components.ui import view_skeleton
 from core.engine import song_view
+from core.query import ViewQuery
 from pages._common import neighbour_views, or_job, page_layout, picked_song, settings_query, song_views, stored_query
 
 dash.register_page(__name__, path="/search", name="Search", order=3, title="Search · Audio Space Explorer")
@@ -65,7 +69,8 @@ def _panel(view: ResolvedView):
     )
 
 
-def body(view: ResolvedView) -> dbc.Row:
+def _page(q: str, results: Any, panel: Any) -> dbc.Row:
+    """The search page's structure, drawn (``body``) or waiting for its job (``skeleton``)."""
     return dbc.Row(
         [
             dbc.Col(
@@ -73,50 +78,70 @@ def body(view: ResolvedView) -> dbc.Row:
                     dcc.Input(
                         id="search-input",
                         type="search",
-                        value=view.query.q,
+                        value=q,
                         placeholder="Title or artist…",
                         debounce=0.25,
                         autoFocus=True,
                         className="form-control mb-2",
                         autoComplete="off",
                     ),
-                    html.Div(_results(view), id="search-results"),
+                    html.Div(results, id="search-results"),
                 ],
                 lg=5,
             ),
-            dbc.Col(html.Div(_panel(view), id="search-panel"), lg=7),
+            dbc.Col(html.Div(panel, id="search-panel"), lg=7),
         ]
     )
 
 
-layout = page_layout(PAGE, body)
+def body(view: ResolvedView) -> dbc.Row:
+    return _page(view.query.q, _results(view), _panel(view))
 
 
-@callback(
-    Output("search-results", "children"),
-    Output("search-panel", "children"),
-    Output(ids.page_query(PAGE), "data", allow_duplicate=True),
-    Output(ids.page_job(PAGE), "data", allow_duplicate=True),
-    Input("search-input", "value"),
-    Input(ids.every_pick_song(PAGE), "n_clicks"),
-    Input(ids.SETTINGS, "data"),
-    State(ids.page_query(PAGE), "data"),
-    prevent_initial_call=True,
-)
-def update(text: str | None, _clicks: list, settings: dict[str, str] | None, data: dict[str, str]):
-    """Typing updates the results; choosing one opens its panel; K or the method re-label both."""
-    trigger = ctx.triggered_id
-    if isinstance(trigger, dict):
-        query = stored_query(data, song=picked_song())
-    elif trigger == ids.SETTINGS:
-        query = settings_query(settings, data)
-        if query is None:
-            raise PreventUpdate
-    else:
-        query = stored_query(data, q=text if isinstance(text, str) and text else None)
+def skeleton(query: ViewQuery, what: str) -> dbc.Row:
+    return _page(query.q, view_skeleton(what), "")
 
+
+layout = page_layout(PAGE, body, skeleton)
+
+
+def _outputs() -> list[Output]:
+    """What both callbacks below update; the one following the shell reads only the page
+    frame, so a page still showing its skeleton has no missing input."""
+    return [
+        Output("search-results", "children", allow_duplicate=True),
+        Output("search-panel", "children", allow_duplicate=True),
+        Output(ids.page_query(PAGE), "data", allow_duplicate=True),
+        Output(ids.page_job(PAGE), "data", allow_duplicate=True),
+    ]
+
+
+def _redrawn(query: ViewQuery) -> tuple:
     def build() -> tuple:
         view = app_context().resolve(query)
         return _results(view), _panel(view), query.to_params()
 
     return or_job(query, 3, build)
+
+
+@callback(
+    *_outputs(),
+    Input("search-input", "value"),
+    Input(ids.every_pick_song(PAGE), "n_clicks"),
+    State(ids.page_query(PAGE), "data"),
+    prevent_initial_call=True,
+)
+def update(text: str | None, _clicks: list, data: dict[str, str]) -> tuple:
+    """Typing updates the results; choosing one opens its panel."""
+    if isinstance(ctx.triggered_id, dict):
+        return _redrawn(stored_query(data, song=picked_song()))
+    return _redrawn(stored_query(data, q=text if isinstance(text, str) and text else None))
+
+
+@callback(*_outputs(), Input(ids.SETTINGS, "data"), State(ids.page_query(PAGE), "data"), prevent_initial_call=True)
+def follow_settings(settings: dict[str, str] | None, data: dict[str, str]) -> tuple:
+    """K or the method changed: the results and the open song show their new clusters."""
+    query = settings_query(settings, data)
+    if query is None:
+        raise PreventUpdate
+    return _redrawn(query)

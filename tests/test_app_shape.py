@@ -204,13 +204,11 @@ def test_explorer_k_switch_patches_the_figure_and_keeps_the_song(app: dash.Dash)
     explorer = page_module("explorer")
     before = {"k": "4", "song": Known.bold}
     with app.server.test_request_context("/explorer"):
-        figure, clustering, panel, _, options, params, _job = explorer.redraw(
-            {"k": "3"}, "3d", "pca", [{"label": "3D", "value": "3d"}], before
-        )
+        figure, clustering, panel, _, options, params, _job = explorer.follow_settings({"k": "3"}, before)
     assert params == {"k": "3", "song": Known.bold}
     assert isinstance(figure, Patch) and clustering == {"k": "3"}
     assert Known.bold_title in list(texts(panel))
-    assert options == [{"label": "3D", "value": "3d", "disabled": False}]
+    assert [option["disabled"] for option in options] == [False, False]
 
 
 def test_explorer_feature_pair_goes_in_the_url(app: dash.Dash) -> None:
@@ -224,7 +222,7 @@ def test_explorer_feature_pair_goes_in_the_url(app: dash.Dash) -> None:
 def test_search_typing_lists_songs_and_keeps_the_text_in_the_url(app: dash.Dash) -> None:
     search = page_module("search")
     with trigger(app, "/search", "search-input.value", "star"):
-        results, _, params, _job = search.update("star", [], None, {"k": "4"})
+        results, _, params, _job = search.update("star", [], {"k": "4"})
     shown = " ".join(texts(results))
     assert params == {"k": "4", "q": "star"}
     assert shown.index("Starlight") < shown.index("Lodestar")
@@ -276,7 +274,7 @@ def test_a_cold_view_loads_as_a_skeleton_that_starts_its_job(app: dash.Dash) -> 
     explorer = page_module("explorer")
     cold = {"k": "11", "scaler": "minmax"}
     with trigger(app, "/explorer", "settings.data", cold), cached_only():
-        *outputs, job = explorer.redraw(cold, "3d", "pca", [], {"k": "4"})
+        *outputs, job = explorer.follow_settings(cold, {"k": "4"})
     assert all(value is dash.no_update for value in outputs) and job == cold
 
     engine = context_of(app.server).engine
