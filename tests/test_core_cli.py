@@ -201,3 +201,17 @@ def test_hierarchical_flags_and_genre_scores_in_process(tmp_path: Path, capsys: 
     assert len(summary["summaries"]) == 5
     assert main(base) == 0
     assert "Against the genres: ARI 1.0, NMI 1.0." in capsys.readouterr().out
+
+
+def test_json_says_whether_the_clustering_came_from_the_cache(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], blobs_csv: tuple[Path, np.ndarray]
+) -> None:
+    """The CLI shares the app's model cache: the first run fits ("cached": false), the second reads."""
+    csv, _ = blobs_csv
+    args = ["cluster", str(csv), "--k", "4", "--json", "--cache-dir", str(tmp_path / "cache")]
+    answers = []
+    for _ in range(2):
+        assert main(args) == 0
+        answers.append(json.loads(capsys.readouterr().out))
+    assert [a["cached"] for a in answers] == [False, True]
+    assert answers[0]["cache"] == "diskcache" and answers[0]["sizes"] == answers[1]["sizes"]
