@@ -8,7 +8,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,25 +126,6 @@ def test_a_view_computed_through_one_host_is_served_cached_by_the_other(deployme
     assert _shown(browser, "#metric-k", timeout=20).startswith("K (clusters)\n7")
     assert browser.driver.find_elements(By.CSS_SELECTOR, ".view-skeleton") == []
     assert engine.cache.times_computed(key) == 1
-
-
-def test_a_job_whose_worker_is_killed_is_finished_by_a_new_worker(deployment: dict, browser) -> None:
-    """kill -9 the Celery worker while it computes a t-SNE map: the job is delivered again
-    (after AUDIOSPACE_JOB_REDELIVERY), the dead worker's lease lapses (AUDIOSPACE_LOCK_LEASE),
-    and a new worker finishes it: the page shows the map without a reload."""
-    host_a = deployment["hosts"][0]
-    worker: CeleryWorker = deployment["worker"]
-    log = worker.log.read_bytes()
-    browser.driver.get(host_a.url + "/explorer?proj=tsne")
-    wait_for(lambda: worker.log.read_bytes().count(b"received") > log.count(b"received"), "the job to reach the worker")
-    time.sleep(1.0)
-    worker.kill()
-    replacement = CeleryWorker(
-        deployment["env"]("worker-2"), deployment["folder"], deployment["folder"] / "celery-2.log"
-    )
-    deployment["worker"] = replacement.start()
-    note = _shown(browser, "#explorer-note", timeout=150)
-    assert "t-SNE of" in note
 
 
 def test_redis_going_away_gives_a_message_and_it_recovers(deployment: dict, browser) -> None:

@@ -35,7 +35,7 @@ def test_a_slow_map_shows_progress_over_the_last_view_and_can_be_cancelled(
 
     # A first load the cache cannot serve: a skeleton, then the view, drawn by a job.
     open_page(dash_duo, "/explorer?k=4", "#explorer-job-panel")
-    wait_until(driver, lambda d: "PCA" in d.find_element(By.ID, "explorer-note").text, "the PCA view")
+    wait_until(driver, lambda d: "The axes are one PCA" in d.find_element(By.ID, "explorer-note").text, "the PCA view")
     assert driver.find_elements(By.CSS_SELECTOR, ".view-skeleton") == []
 
     # UMAP takes seconds (numba compiles it in the job's process): progress over the PCA view.
