@@ -18,6 +18,7 @@ PAGE = "clusters"
 
 def body(view: ResolvedView) -> list:
     clustering = view.clustering
+    view.projection  # noqa: B018 - the downloads offered here carry PCA coordinates: have them ready
     total = len(clustering.labels)
     shared = view.query.shared_params()
     profiles, shown_note = shown_profiles(clustering)
