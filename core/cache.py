@@ -47,23 +47,22 @@ class NotReady(Exception):  # noqa: N818 - it is a state, not an error
 
 
 @contextlib.contextmanager
-def cached_only() -> Iterator[None]:
+def _read_only(value: bool) -> Iterator[None]:
+    token = _READ_ONLY.set(value)
+    try:
+        yield
+    finally:
+        _READ_ONLY.reset(token)
+
+
+def cached_only() -> contextlib.AbstractContextManager[None]:
     """Within the block, cache misses raise NotReady instead of computing (web requests)."""
-    token = _READ_ONLY.set(True)
-    try:
-        yield
-    finally:
-        _READ_ONLY.reset(token)
+    return _read_only(True)
 
 
-@contextlib.contextmanager
-def computing() -> Iterator[None]:
+def computing() -> contextlib.AbstractContextManager[None]:
     """Within the block, misses are computed even inside ``cached_only`` (background jobs)."""
-    token = _READ_ONLY.set(False)
-    try:
-        yield
-    finally:
-        _READ_ONLY.reset(token)
+    return _read_only(False)
 
 
 class ModelCache:
