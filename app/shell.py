@@ -127,6 +127,7 @@ def register_shell_callbacks(app: Dash) -> None:
         Input(ids.page_query(ALL), "data"),
         State(ids.FEATURES_CONTROL, "options"),
         State(ids.SHELL_CONFIG, "data"),
+        State(ids.SETTINGS, "data"),
         *[State(control, "value") for control in controls],
     )
     app.clientside_callback(

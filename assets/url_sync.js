@@ -36,9 +36,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
 
     // A page's query changed: rewrite the URL in place (no reload, no history entry), give
     // the nav links the shared parameters, and set the controls that differ from it.
-    // Arguments: the page queries, the features control's options, the contract, then the
-    // controls' current values (k, algo, scaler, features, options in contract order).
-    followPageQuery: function (queries, featureOptions, config, ...current) {
+    // A parameter the query shares with the settings the controls last asked for is left
+    // alone: the user may have moved that control since, and the answer to that is coming.
+    // Arguments: the page queries, the features control's options, the contract, the
+    // settings store, then the controls' current values (k, algo, scaler, features,
+    // options in contract order).
+    followPageQuery: function (queries, featureOptions, config, settings, ...current) {
       const keep = window.dash_clientside.no_update;
       const nav = window.dash_clientside.callback_context.outputs_list[0].map((o) => o.id.path);
       if (!queries.length || !queries[0]) return [nav, ...current.map(() => keep)];
@@ -51,6 +54,8 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       config.sharedParams.forEach((name) => { if (query[name] !== undefined) shared.set(name, query[name]); });
       const valueOf = (name) => (query[name] !== undefined ? query[name] : config.defaults[name]);
       const number = (v) => (v === undefined || v === null || v === "" || isNaN(Number(v)) ? v : Number(v));
+      const names = ["k", "algo", "scaler", "features", ...config.options];
+      const asked = (name) => settings && typeof settings === "object" && settings[name] === query[name];
       const wanted = [parseInt(query.k, 10), valueOf("algo"), valueOf("scaler"),
                       query.features ? query.features.split(",") : featureOptions.map((o) => o.value),
                       ...config.options.map((name) => number(valueOf(name)))];
@@ -58,19 +63,44 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       const same = (a, b) => (Array.isArray(a) ? sorted(a) === sorted(b)
         : a === b || ((a === null || a === undefined) && (b === null || b === undefined || b === "")));
       return [nav.map((path) => (shared.toString() ? path + "?" + shared.toString() : path)),
-              ...wanted.map((value, i) => (same(value, current[i]) ? keep : (value === undefined ? null : value)))];
+              ...wanted.map((value, i) => (asked(names[i]) || same(value, current[i]) ? keep
+                : (value === undefined ? null : value)))];
     },
 
-    // The explorer's clicks: ignore one that ends a drag-to-rotate (see explorer.js), and
-    // reset clickData so that clicking the same song again fires again.
+    // The explorer's clicks: ignore one that ends a drag-to-rotate (see explorer.js) and the
+    // repeats of one press (plotly's 3D scene reports a click on every frame the button is
+    // down over a point), and reset clickData so that clicking the same song again fires again.
     explorerClickGate: function (mainClick, pairClick) {
       const click = mainClick || pairClick;
       const reset = [null, null];
-      if (!click || !click.points || !click.points.length) return [window.dash_clientside.no_update, ...reset];
-      if (mainClick && Date.now() - (window.audioSpaceLastDragEnd || 0) < 400) {
-        return [window.dash_clientside.no_update, ...reset];
-      }
-      return [{ song: String(click.points[0].customdata), at: Date.now() }, ...reset];
+      const skip = [window.dash_clientside.no_update, ...reset];
+      if (!click || !click.points || !click.points.length) return skip;
+      const now = Date.now();
+      if (mainClick && now - (window.audioSpaceLastDragEnd || 0) < 400) return skip;
+      const song = String(click.points[0].customdata);
+      const last = window.audioSpaceLastPick;
+      window.audioSpaceLastPick = { song: song, at: now };
+      if (last && last.song === song && now - last.at < 600) return skip;
+      return [{ song: song, at: now }, ...reset];
+    },
+
+    // A page's query changed while its background job computes another view (one asked for
+    // before): stop that job, or it would draw its outdated view over this one.
+    // Arguments: the page query, the query the job computes, the job strip's class.
+    stopOutdatedJob: function (query, job, stripClass) {
+      const running = typeof stripClass === "string" && stripClass.split(" ").includes("running");
+      const canonical = (q) => JSON.stringify(Object.keys(q || {}).sort().map((name) => [name, q[name]]));
+      if (!running || !job || canonical(query) === canonical(job)) return window.dash_clientside.no_update;
+      return Date.now();
+    },
+
+    // A page's own controls (not the shell's) show its query's values: ``names`` are the
+    // [parameter, default] pairs in the order of ``current``, the controls' values now.
+    controlsFollowQuery: function (query, current, names) {
+      return names.map(([name, fallback], i) => {
+        const wanted = query && query[name] !== undefined ? query[name] : fallback;
+        return wanted === current[i] ? window.dash_clientside.no_update : wanted;
+      });
     },
 
     copyLink: function () {

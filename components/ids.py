@@ -92,3 +92,9 @@ def job_progress(page: str) -> str:
 
 def job_cancel(page: str) -> str:
     return f"{page}-job-cancel"
+
+
+def page_job_stop(page: str) -> str:
+    """Written in the browser when the page moves on to another view while a job computes
+    one it no longer wants: stops that job (it would otherwise draw over the newer view)."""
+    return f"{page}-job-stop"

@@ -22,7 +22,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, ctx, dcc, html
+from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app.context import ResolvedView, app_context
@@ -100,6 +100,7 @@ def page_layout(
                 dcc.Store(id=ids.page_query(page), data=query.to_params()),
                 dcc.Store(id=ids.page_job_request(page), data=query.to_params() if deferred else None),
                 dcc.Store(id=ids.page_job(page)),
+                dcc.Store(id=ids.page_job_stop(page)),
                 notices(problems, ids.page_notices(page)),
                 job_panel(ids.job_panel(page), ids.job_progress(page), ids.job_cancel(page)),
                 html.Div(
@@ -120,11 +121,27 @@ def _placeholder(_query: ViewQuery, what: str) -> Any:
 def _register_job(page: str, body: Body) -> None:
     """The page's background job: draw ``body`` for the query written to its job store,
     computing what is missing, with progress and Cancel; and the clientside glue that starts
-    it for a first load the cache could not serve."""
+    it for a first load the cache could not serve, and stops it when the page moves on to
+    another view before it is done."""
     dash.clientside_callback(
         "function (request) { return request || window.dash_clientside.no_update; }",
         Output(ids.page_job(page), "data"),
         Input(ids.page_job_request(page), "data"),
+    )
+    dash.clientside_callback(  # after Cancel the controls go back to the view on screen
+        "function (clicks, query) { return clicks ? Object.assign({}, query) : window.dash_clientside.no_update; }",
+        Output(ids.page_query(page), "data", allow_duplicate=True),
+        Input(ids.job_cancel(page), "n_clicks"),
+        State(ids.page_query(page), "data"),
+        prevent_initial_call=True,
+    )
+    dash.clientside_callback(
+        ClientsideFunction("audiospace", "stopOutdatedJob"),
+        Output(ids.page_job_stop(page), "data"),
+        Input(ids.page_query(page), "data"),
+        State(ids.page_job(page), "data"),
+        State(ids.job_panel(page), "className"),
+        prevent_initial_call=True,
     )
 
     @dash.callback(
@@ -137,7 +154,7 @@ def _register_job(page: str, body: Body) -> None:
             (Output(ids.job_panel(page), "className"), "job-panel running", "job-panel"),
             (Output(ids.page_body(page), "className"), "page-body computing", "page-body"),
         ],
-        cancel=Input(ids.job_cancel(page), "n_clicks"),
+        cancel=[Input(ids.job_cancel(page), "n_clicks"), Input(ids.page_job_stop(page), "data")],
         interval=300,
         prevent_initial_call=True,
     )
@@ -163,10 +180,11 @@ def stored_query(data: dict[str, str] | None, **changes: object) -> ViewQuery:
 def settings_query(settings: dict[str, str] | None, data: dict[str, str]) -> ViewQuery | None:
     """The page's query under the shell's clustering settings; None when they already agree.
 
-    A cluster in focus is dropped: under other settings it is another cluster.
+    A cluster in focus is dropped: under other settings it is another cluster. Settings that
+    are not a dict (no settings yet, or a forged payload) change nothing: PreventUpdate.
     """
     if not isinstance(settings, dict):
-        return None
+        raise PreventUpdate
     shared = shared_param_names()
     changes = {name: settings.get(name) for name in shared}
     if all(changes[name] == data.get(name) for name in shared):
@@ -174,21 +192,31 @@ def settings_query(settings: dict[str, str] | None, data: dict[str, str]) -> Vie
     return stored_query(data, **changes, cluster=None)
 
 
+def view_kept(page: str, outputs: Sequence[Output], data: dict[str, str]) -> tuple:
+    """For a callback with ``outputs`` asked for the view ``page`` already shows: no change
+    but its query written again, which stops a job still computing a view asked for before."""
+    query_output = (ids.page_query(page), "data")
+    return tuple(
+        data if (output.component_id, output.component_property) == query_output else dash.no_update
+        for output in outputs
+    )
+
+
 def follow_settings(page: str, body: Body) -> None:
     """Re-render ``page``'s body when K or the clustering method changes (and put them in its URL)."""
-
-    @dash.callback(
+    outputs = [
         Output(ids.page_body(page), "children"),
         Output(ids.page_query(page), "data", allow_duplicate=True),
         Output(ids.page_job(page), "data", allow_duplicate=True),
-        Input(ids.SETTINGS, "data"),
-        State(ids.page_query(page), "data"),
-        prevent_initial_call=True,
+    ]
+
+    @dash.callback(
+        *outputs, Input(ids.SETTINGS, "data"), State(ids.page_query(page), "data"), prevent_initial_call=True
     )
     def rerender(settings: dict[str, str] | None, data: dict[str, str]) -> tuple[Any, Any, Any]:
         query = settings_query(settings, data)
         if query is None:
-            raise PreventUpdate
+            return view_kept(page, outputs, data)
         content = render(body, query)
         if isinstance(content, Deferred):
             return dash.no_update, dash.no_update, query.to_params()

@@ -11,6 +11,7 @@ projection has them.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import dash
@@ -35,6 +36,7 @@ from pages._common import (
     settings_query,
     song_views,
     stored_query,
+    view_kept,
 )
 from pages._plot_space import PAIR_MAX, PlotSpace, pair_rows, plot_space
 
@@ -181,7 +183,7 @@ def follow_settings(settings: dict[str, str] | None, data: dict[str, str]) -> tu
     """K or the method changed: redraw, keeping the selected song."""
     query = settings_query(settings, data)
     if query is None:
-        raise PreventUpdate
+        return view_kept(PAGE, _redraw_outputs(), data)
     return or_job(query, 6, lambda: _redrawn(query, stored_query(data)))
 
 
@@ -197,7 +199,7 @@ def switch_view(view_mode: str, proj: str, data: dict[str, str]) -> tuple:
     before = stored_query(data)
     query = stored_query(data, view=view_mode, proj=proj)
     if query.to_params() == data:
-        raise PreventUpdate
+        return view_kept(PAGE, _redraw_outputs(), data)
     return or_job(query, 6, lambda: _redrawn(query, before))
 
 
@@ -225,6 +227,19 @@ def _redrawn(query: ViewQuery, before: ViewQuery) -> tuple:
     if clustering == before.shared_params():
         clustering = dash.no_update  # the feature scatter only changes with the clustering
     return figure, clustering, panel, _note(query, space), options, query.to_params()
+
+
+# The projection and 2D/3D radios show the page's view (after Cancel, the one on screen).
+_RADIOS = {"explorer-proj": "proj", "explorer-view": "view"}
+_RADIO_DEFAULTS = json.dumps([[name, ViewQuery.__dataclass_fields__[name].default] for name in _RADIOS.values()])
+clientside_callback(
+    "function (query, ...current) {"
+    f" return window.dash_clientside.audiospace.controlsFollowQuery(query, current, {_RADIO_DEFAULTS}); }}",
+    *[Output(radio, "value", allow_duplicate=True) for radio in _RADIOS],
+    Input(ids.page_query(PAGE), "data"),
+    *[State(radio, "value") for radio in _RADIOS],
+    prevent_initial_call=True,
+)
 
 
 # Drop clicks that end a drag-to-rotate, and reset clickData so the same song can be

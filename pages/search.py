@@ -7,7 +7,6 @@ from typing import Any
 import dash
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, ctx, dcc, html
-from dash.exceptions import PreventUpdate
 
 from app.context import ResolvedView, app_context
 from app.links import link
@@ -16,7 +15,16 @@ from components.song_panel import cluster_badge, song_panel
 from components.ui import view_skeleton
 from core.engine import song_view
 from core.query import ViewQuery
-from pages._common import neighbour_views, or_job, page_layout, picked_song, settings_query, song_views, stored_query
+from pages._common import (
+    neighbour_views,
+    or_job,
+    page_layout,
+    picked_song,
+    settings_query,
+    song_views,
+    stored_query,
+    view_kept,
+)
 
 dash.register_page(__name__, path="/search", name="Search", order=3, title="Search · Audio Space Explorer")
 PAGE = "search"
@@ -143,5 +151,5 @@ def follow_settings(settings: dict[str, str] | None, data: dict[str, str]) -> tu
     """K or the method changed: the results and the open song show their new clusters."""
     query = settings_query(settings, data)
     if query is None:
-        raise PreventUpdate
+        return view_kept(PAGE, _outputs(), data)
     return _redrawn(query)

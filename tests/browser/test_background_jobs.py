@@ -13,7 +13,7 @@ from selenium.webdriver.common.by import By
 from app.factory import create_app
 from core.catalog import load_catalog
 from core.config import Settings
-from tests.browser.support import open_page, query, wait_until
+from tests.browser.support import click_k_mark, open_page, query, slider_k, wait_for_query, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -49,6 +49,21 @@ def test_a_slow_map_shows_progress_over_the_last_view_and_can_be_cancelled(
     assert driver.find_elements(By.CSS_SELECTOR, ".page-body:not(.computing) #explorer-graph")
     assert "proj" not in query(driver)
     assert "PCA" in driver.find_element(By.ID, "explorer-note").text
+
+    # The user moves on while a job computes: a K the cache has is drawn at once, and the
+    # job for the view asked for before is stopped instead of drawing over it when done.
+    click_k_mark(driver, 5)
+    wait_until(driver, lambda d: query(d).get("k") == "5" and _strip(d) is None, "K=5 drawn")
+    click_k_mark(driver, 4)
+    wait_until(driver, lambda d: query(d).get("k") == "4" and _strip(d) is None, "K=4 drawn again")
+    driver.find_element(By.CSS_SELECTOR, "#explorer-proj input[value='umap']").click()
+    wait_until(driver, lambda d: _strip(d) and "UMAP" in _strip(d), "the job strip")
+    click_k_mark(driver, 5)
+    wait_until(driver, lambda d: _strip(d) is None, "the UMAP job to stop")
+    wait_for_query(driver, k="5", proj=None)
+    assert slider_k(driver) == "5"
+    assert "PCA" in driver.find_element(By.ID, "explorer-note").text
+    assert driver.find_element(By.CSS_SELECTOR, "#explorer-proj input[value='pca']").is_selected()
 
     # A job left to run draws its view: t-SNE of 300 songs takes a moment.
     driver.find_element(By.CSS_SELECTOR, "#explorer-proj input[value='tsne']").click()
