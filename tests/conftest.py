@@ -12,10 +12,19 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.datasets import make_blobs
+from threadpoolctl import threadpool_limits
 
 from core.cache import ModelCache
 from core.catalog import Catalog, catalog_from_frame, load_catalog
 from core.engine import Engine
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The browser tests' apps fork background jobs from this process, as a web worker does,
+    so OpenMP stays on one thread here from the start (see app.jobs: a forked child of a
+    process that ran OpenMP on several threads hangs). Set before any test computes."""
+    threadpool_limits(1, user_api="openmp")
+
 
 #: ../shared/data beside the checkout: real files for tests and benchmarks, never committed.
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
