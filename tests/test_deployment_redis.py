@@ -8,11 +8,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 
 from core.cache import ModelCache
@@ -79,10 +81,11 @@ def deployment(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 
     worker = CeleryWorker(env("worker"), folder, folder / "celery.log").start()
     hosts = [Host(env("host-a"), folder), Host(env("host-b"), folder)]
-    yield {"redis": redis, "csv": csv, "hosts": hosts, "worker": worker, "env": env, "folder": folder}
+    running = {"redis": redis, "csv": csv, "hosts": hosts, "worker": worker, "env": env, "folder": folder}
+    yield running
     for host in hosts:
         host.stop()
-    worker.stop()
+    running["worker"].stop()  # a test may have replaced the first one
     redis.stop()
 
 
@@ -126,6 +129,33 @@ def test_a_view_computed_through_one_host_is_served_cached_by_the_other(deployme
     assert _shown(browser, "#metric-k", timeout=20).startswith("K (clusters)\n7")
     assert browser.driver.find_elements(By.CSS_SELECTOR, ".view-skeleton") == []
     assert engine.cache.times_computed(key) == 1
+
+
+def test_a_job_whose_worker_is_killed_is_finished_by_a_new_worker(deployment: dict, browser) -> None:
+    """kill -9 the Celery worker while it computes a t-SNE map: the job is delivered again
+    (after AUDIOSPACE_JOB_REDELIVERY), the dead worker's lease lapses (AUDIOSPACE_LOCK_LEASE),
+    and a new worker finishes it: the page shows the map without a reload."""
+    host_a = deployment["hosts"][0]
+    worker: CeleryWorker = deployment["worker"]
+    log = worker.log.read_bytes()
+    browser.driver.get(host_a.url + "/explorer?proj=tsne")
+    wait_for(lambda: worker.log.read_bytes().count(b"received") > log.count(b"received"), "the job to reach the worker")
+    time.sleep(1.0)
+    worker.kill()
+    replacement = CeleryWorker(
+        deployment["env"]("worker-2"), deployment["folder"], deployment["folder"] / "celery-2.log"
+    )
+    deployment["worker"] = replacement.start()
+    wait_for(lambda: "t-SNE of" in _text(browser, "explorer-note"), "the map the new worker drew", timeout=150)
+    assert b"succeeded" in (deployment["folder"] / "celery-2.log").read_bytes()
+
+
+def _text(browser, element_id: str) -> str:
+    found = browser.driver.find_elements(By.ID, element_id)
+    try:
+        return found[0].text if found else ""
+    except StaleElementReferenceException:
+        return ""
 
 
 def test_redis_going_away_gives_a_message_and_it_recovers(deployment: dict, browser) -> None:
