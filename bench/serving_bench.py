@@ -1,0 +1,193 @@
+"""Do requests stay fast while a long job runs? Page loads and cached K switches, idle and
+during a cold K sweep, on gunicorn with 2 workers, embedded and on Redis + Celery.
+
+    .venv/bin/python bench/serving_bench.py [--songs 1000000] [--repeats 10] [--modes embedded,redis]
+                                            [--out bench/SERVING_RESULTS.md]
+
+For each mode, on a catalog of ``--songs`` songs resampled from the reference data:
+
+1. gunicorn (2 gthread workers, as ``make run``) on a fresh cache; in Redis mode also a
+   redis-server on loopback and one Celery worker (the Procfile's two lines).
+2. The measured views are computed once, untimed: the explorer at K=4 and K=5.
+3. Idle: ``--repeats`` page loads of ``/explorer?k=5`` (from navigation until the 3D plot
+   has its 5 cluster traces) and ``--repeats`` K switches 5 → 4 → 5 (from leaving the K box
+   until the plot has the new number of traces), in headless Chromium.
+4. Busy: a second browser opens the overview with min-max scaling, whose K sweep nobody
+   has computed (a background job), and the same measurements are taken again while that
+   job runs. The table says whether the sweep was still running when they ended.
+
+Needs /usr/bin/chromium and chromedriver, and redis-server for the Redis mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+
+import requests
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
+
+from engine_bench import read_reference, resample  # noqa: E402
+from ui_bench import browser, cluster_traces, machine, set_k, settle, timed  # noqa: E402
+
+from tests.services import CeleryWorker, RedisServer, free_port  # noqa: E402
+
+BUSY_VIEW = "/?k=5&scaler=minmax"
+
+
+def write_catalog(songs: int, folder: Path) -> Path:
+    path = folder / f"songs-{songs}.csv"
+    resample(read_reference(), songs, seed=7).to_csv(path, index=False)
+    return path
+
+
+@contextmanager
+def deployment(mode: str, csv: Path, folder: Path) -> Iterator[str]:
+    """gunicorn with 2 workers (and in Redis mode redis-server and a Celery worker); yields its URL."""
+    env = {
+        **os.environ,
+        "AUDIOSPACE_DATA": str(csv),
+        "AUDIOSPACE_CACHE_DIR": str(folder / "cache"),
+        "AUDIOSPACE_PREVIEWS_ONLINE": "0",
+        "PYTHONPATH": str(ROOT),
+    }
+    redis = worker = None
+    if mode == "redis":
+        redis = RedisServer(folder).start()
+        env["AUDIOSPACE_REDIS_URL"] = redis.url
+        worker = CeleryWorker(env, ROOT, folder / "celery.log").start()
+    port = free_port()
+    command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers", "2"]
+    command += ["--worker-class", "gthread", "--threads", "4", "--timeout", "300", "app.wsgi:server"]
+    web = subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        WebDriverWait(None, 600, poll_frequency=0.5).until(lambda _: _answers(base))
+        yield base
+    finally:
+        os.killpg(web.pid, signal.SIGTERM)
+        web.wait(timeout=60)
+        if worker is not None:
+            worker.stop()
+        if redis is not None:
+            redis.stop()
+
+
+def _answers(base: str) -> bool:
+    try:
+        return requests.get(base + "/healthz", timeout=2).ok
+    except requests.RequestException:
+        return False
+
+
+def page_loads(driver: webdriver.Chrome, base: str, repeats: int) -> list[float]:
+    loads = []
+    for _ in range(repeats):
+        driver.get("about:blank")
+        loads.append(timed(lambda: driver.get(base + "/explorer?k=5"), lambda: cluster_traces(driver) == 5))
+    return loads
+
+
+def k_switches(driver: webdriver.Chrome, repeats: int) -> list[float]:
+    switches = []
+    for i in range(repeats):
+        k = 4 if i % 2 == 0 else 5
+        settle(driver)
+        switches.append(timed(lambda k=k: set_k(driver, k), lambda k=k: cluster_traces(driver) == k))
+    return switches
+
+
+def sweep_running(driver: webdriver.Chrome) -> bool:
+    return bool(driver.find_elements(By.CSS_SELECTOR, "#overview-job-panel.running"))
+
+
+def measure_mode(mode: str, csv: Path, repeats: int) -> tuple[dict[str, list[float]], bool]:
+    scratch = tempfile.TemporaryDirectory(prefix=f"serving-{mode}-")
+    with scratch, deployment(mode, csv, Path(scratch.name)) as base:
+        user, other = browser(), browser()
+        try:
+            for k in (4, 5):  # computed once, untimed: the measured switches are cached ones
+                user.get(f"{base}/explorer?k={k}")
+                WebDriverWait(user, 900, poll_frequency=0.2).until(lambda _, k=k: cluster_traces(user) == k)
+            results = {
+                "page load, idle": page_loads(user, base, repeats),
+                "cached K switch, idle": k_switches(user, repeats),
+            }
+            other.get(base + BUSY_VIEW)
+            WebDriverWait(other, 120, poll_frequency=0.2).until(lambda _: sweep_running(other))
+            results["page load, during a cold sweep"] = page_loads(user, base, repeats)
+            results["cached K switch, during a cold sweep"] = k_switches(user, repeats)
+            return results, sweep_running(other)
+        finally:
+            user.quit()
+            other.quit()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def table(rows: list[tuple[str, str, list[float]]]) -> list[str]:
+    lines = ["| mode | what the user waits for | p50 | p95 | runs |", "| --- | --- | ---: | ---: | ---: |"]
+    for mode, name, values in rows:
+        p50, p95 = statistics.median(values), percentile(values, 0.95)
+        lines.append(f"| {mode} | {name} | {p50:.3f} s | {p95:.3f} s | {len(values)} |")
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--songs", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--modes", default="embedded,redis")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "SERVING_RESULTS.md")
+    args = parser.parse_args()
+    rows: list[tuple[str, str, list[float]]] = []
+    notes = []
+    with tempfile.TemporaryDirectory(prefix="serving-data-") as data:
+        csv = write_catalog(args.songs, Path(data))
+        for mode in args.modes.split(","):
+            started = time.perf_counter()
+            results, still_running = measure_mode(mode, csv, args.repeats)
+            rows += [(mode, name, values) for name, values in results.items()]
+            notes.append(
+                f"- {mode}: the cold sweep was {'still running' if still_running else 'FINISHED'} when the busy "
+                f"measurements ended; the mode took {time.perf_counter() - started:.0f} s in all."
+            )
+            print("\n".join(table(rows)), flush=True)
+    report = [
+        "# Serving under load",
+        "",
+        f"{datetime.now(UTC):%Y-%m-%d}, {args.songs:,} songs, gunicorn 2 gthread workers × 4 threads. {machine()}.",
+        "",
+        f"`.venv/bin/python bench/serving_bench.py --songs {args.songs} --repeats {args.repeats} --modes {args.modes}`",
+        "",
+        *table(rows),
+        "",
+        *notes,
+        "",
+    ]
+    args.out.write_text("\n".join(report))
+    print("\n".join(report))
+
+
+if __name__ == "__main__":
+    main()
