@@ -12,9 +12,10 @@ For each mode, on a catalog of ``--songs`` songs resampled from the reference da
 3. Idle: ``--repeats`` page loads of ``/explorer?k=5`` (from navigation until the 3D plot
    has its 5 cluster traces) and ``--repeats`` K switches 5 → 4 → 5 (from leaving the K box
    until the plot has the new number of traces), in headless Chromium.
-4. Busy: a second browser opens the overview with min-max scaling, whose K sweep nobody
-   has computed (a background job), and the same measurements are taken again while that
-   job runs. The table says whether the sweep was still running when they ended.
+4. Busy: two more browsers open the overview with min-max and with robust scaling, whose
+   K sweeps nobody has computed (background jobs), and the same measurements are taken
+   again; a timing counts only if a sweep was running before and after it (so a busy row
+   may have fewer runs). Each timing is also printed in order as it is taken.
 
 Needs /usr/bin/chromium and chromedriver, and redis-server for the Redis mode.
 """
@@ -29,7 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +48,8 @@ from ui_bench import browser, cluster_traces, machine, set_k, settle, timed  # n
 
 from tests.services import CeleryWorker, RedisServer, free_port  # noqa: E402
 
-BUSY_VIEW = "/?k=5&scaler=minmax"
+#: Overviews whose K sweeps nobody has computed: each runs as a background job.
+BUSY_VIEWS = ("/?k=5&scaler=minmax", "/?k=5&scaler=robust")
 
 
 def write_catalog(songs: int, folder: Path) -> Path:
@@ -97,47 +99,64 @@ def _answers(base: str) -> bool:
         return False
 
 
-def page_loads(driver: webdriver.Chrome, base: str, repeats: int) -> list[float]:
-    loads = []
-    for _ in range(repeats):
-        driver.get("about:blank")
-        loads.append(timed(lambda: driver.get(base + "/explorer?k=5"), lambda: cluster_traces(driver) == 5))
-    return loads
+def page_load(driver: webdriver.Chrome, base: str, _i: int) -> float:
+    driver.get("about:blank")
+    return timed(lambda: driver.get(base + "/explorer?k=5"), lambda: cluster_traces(driver) == 5)
 
 
-def k_switches(driver: webdriver.Chrome, repeats: int) -> list[float]:
-    switches = []
+def k_switch(driver: webdriver.Chrome, _base: str, i: int) -> float:
+    k = 4 if i % 2 == 0 else 5
+    settle(driver)
+    return timed(lambda: set_k(driver, k), lambda: cluster_traces(driver) == k)
+
+
+def samples(
+    measure: Callable[[webdriver.Chrome, str, int], float],
+    driver: webdriver.Chrome,
+    base: str,
+    repeats: int,
+    busy: Callable[[], bool] = lambda: True,
+) -> list[float]:
+    """Up to ``repeats`` timings, each kept only if ``busy()`` held before and after it
+    (a busy phase ends when the background work does)."""
+    kept: list[float] = []
     for i in range(repeats):
-        k = 4 if i % 2 == 0 else 5
-        settle(driver)
-        switches.append(timed(lambda k=k: set_k(driver, k), lambda k=k: cluster_traces(driver) == k))
-    return switches
+        if not busy():
+            break
+        seconds = measure(driver, base, i)
+        if busy():
+            kept.append(seconds)
+    print(f"  {measure.__name__}: {', '.join(f'{v:.2f}' for v in kept)}", flush=True)
+    return kept
 
 
-def sweep_running(driver: webdriver.Chrome) -> bool:
-    return bool(driver.find_elements(By.CSS_SELECTOR, "#overview-job-panel.running"))
+def sweeping(drivers: list[webdriver.Chrome]) -> bool:
+    """Whether any of these overview pages still shows its running job."""
+    return any(d.find_elements(By.CSS_SELECTOR, "#overview-job-panel.running") for d in drivers)
 
 
-def measure_mode(mode: str, csv: Path, repeats: int) -> tuple[dict[str, list[float]], bool]:
+def measure_mode(mode: str, csv: Path, repeats: int) -> dict[str, list[float]]:
     scratch = tempfile.TemporaryDirectory(prefix=f"serving-{mode}-")
     with scratch, deployment(mode, csv, Path(scratch.name)) as base:
-        user, other = browser(), browser()
+        user, others = browser(), [browser() for _ in BUSY_VIEWS]
         try:
             for k in (4, 5):  # computed once, untimed: the measured switches are cached ones
                 user.get(f"{base}/explorer?k={k}")
                 WebDriverWait(user, 900, poll_frequency=0.2).until(lambda _, k=k: cluster_traces(user) == k)
             results = {
-                "page load, idle": page_loads(user, base, repeats),
-                "cached K switch, idle": k_switches(user, repeats),
+                "page load, idle": samples(page_load, user, base, repeats),
+                "cached K switch, idle": samples(k_switch, user, base, repeats),
             }
-            other.get(base + BUSY_VIEW)
-            WebDriverWait(other, 120, poll_frequency=0.2).until(lambda _: sweep_running(other))
-            results["page load, during a cold sweep"] = page_loads(user, base, repeats)
-            results["cached K switch, during a cold sweep"] = k_switches(user, repeats)
-            return results, sweep_running(other)
+            for other, view in zip(others, BUSY_VIEWS, strict=True):
+                other.get(base + view)
+            WebDriverWait(None, 120, poll_frequency=0.2).until(lambda _: sweeping(others))
+            busy = lambda: sweeping(others)  # noqa: E731
+            results["page load, during cold sweeps"] = samples(page_load, user, base, repeats, busy)
+            results["cached K switch, during cold sweeps"] = samples(k_switch, user, base, repeats, busy)
+            return results
         finally:
-            user.quit()
-            other.quit()
+            for driver in (user, *others):
+                driver.quit()
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -166,12 +185,9 @@ def main() -> None:
         csv = write_catalog(args.songs, Path(data))
         for mode in args.modes.split(","):
             started = time.perf_counter()
-            results, still_running = measure_mode(mode, csv, args.repeats)
-            rows += [(mode, name, values) for name, values in results.items()]
-            notes.append(
-                f"- {mode}: the cold sweep was {'still running' if still_running else 'FINISHED'} when the busy "
-                f"measurements ended; the mode took {time.perf_counter() - started:.0f} s in all."
-            )
+            results = measure_mode(mode, csv, args.repeats)
+            rows += [(mode, name, values) for name, values in results.items() if values]
+            notes.append(f"- {mode}: {time.perf_counter() - started:.0f} s in all.")
             print("\n".join(table(rows)), flush=True)
     report = [
         "# Serving under load",
