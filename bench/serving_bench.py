@@ -46,7 +46,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from engine_bench import read_reference, resample  # noqa: E402
 from ui_bench import browser, cluster_traces, machine, set_k, settle, timed  # noqa: E402
 
-from tests.services import CeleryWorker, RedisServer, free_port  # noqa: E402
+from tests.services import CeleryWorker, RedisServer, free_port, gunicorn_command  # noqa: E402
 
 #: Overviews whose K sweeps nobody has computed: each runs as a background job.
 BUSY_VIEWS = ("/?k=5&scaler=minmax", "/?k=5&scaler=robust")
@@ -74,10 +74,13 @@ def deployment(mode: str, csv: Path, folder: Path) -> Iterator[str]:
         env["AUDIOSPACE_REDIS_URL"] = redis.url
         worker = CeleryWorker(env, ROOT, folder / "celery.log").start()
     port = free_port()
-    command = [str(Path(sys.executable).with_name("gunicorn")), "--bind", f"127.0.0.1:{port}", "--workers", "2"]
-    command += ["--worker-class", "gthread", "--threads", "4", "--timeout", "300", "app.wsgi:server"]
     web = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        gunicorn_command(port, timeout_s=300),
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:

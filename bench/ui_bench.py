@@ -20,7 +20,6 @@ import argparse
 import os
 import platform
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,10 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.services import free_port, gunicorn_command  # noqa: E402
+
 REFERENCE = ROOT.parent / "shared" / "data" / "spotify.csv"
 WARM_TARGET_S = 0.5
 CHROME_FLAGS = (
@@ -70,14 +73,8 @@ return String(trace.customdata[i]);
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_server(csv: Path, cache: Path) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     # Online preview lookups off: the benchmark measures the app, not Apple's or Deezer's servers.
     env = {
         **os.environ,
@@ -85,22 +82,8 @@ def start_server(csv: Path, cache: Path) -> tuple[subprocess.Popen, str]:
         "AUDIOSPACE_CACHE_DIR": str(cache),
         "AUDIOSPACE_PREVIEWS_ONLINE": "0",
     }
-    gunicorn = Path(sys.executable).with_name("gunicorn")
     process = subprocess.Popen(
-        [
-            str(gunicorn),
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--worker-class",
-            "gthread",
-            "--threads",
-            "4",
-            "--timeout",
-            "300",
-            "app.wsgi:server",
-        ],
+        gunicorn_command(port, timeout_s=300),
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

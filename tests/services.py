@@ -16,12 +16,19 @@ import pytest
 
 REDIS_SERVER = shutil.which("redis-server")
 CELERY = Path(sys.executable).with_name("celery")
+GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def gunicorn_command(port: int, workers: int = 2, threads: int = 4, timeout_s: int = 120) -> list[str]:
+    """The Procfile's ``web`` line on a loopback port: gthread workers serving app.wsgi:server."""
+    command = [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread"]
+    return [*command, "--threads", str(threads), "--timeout", str(timeout_s), "app.wsgi:server"]
 
 
 def wait_for(condition, what: str, timeout: float = 30.0) -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +21,7 @@ from core.catalog import load_catalog
 from core.engine import Engine
 from core.shared import RedisStore
 from tests.browser.conftest import MISSING, pytest_setup_options
-from tests.services import CeleryWorker, RedisServer, free_port, wait_for
+from tests.services import CeleryWorker, RedisServer, free_port, gunicorn_command, wait_for
 from tests.test_serving import _songs_csv
 
 pytestmark = [
@@ -31,7 +30,6 @@ pytestmark = [
     pytest.mark.skipif(bool(MISSING), reason=f"needs {' and '.join(MISSING)}"),
     pytest.mark.filterwarnings("ignore:HTTPResponse.getheader:DeprecationWarning"),
 ]
-GUNICORN = Path(sys.executable).with_name("gunicorn")
 
 
 class Host:
@@ -40,10 +38,13 @@ class Host:
     def __init__(self, env: dict[str, str], cwd: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [str(GUNICORN), "--bind", f"127.0.0.1:{self.port}", "--workers", "2"]
-        command += ["--worker-class", "gthread", "--threads", "4", "--timeout", "60", "app.wsgi:server"]
         self.process = subprocess.Popen(
-            command, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+            gunicorn_command(self.port, timeout_s=60),
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
         )
         wait_for(self._answers, f"gunicorn on port {self.port}", timeout=60)
 

@@ -7,7 +7,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -23,15 +22,9 @@ from core.cache import ModelCache
 from core.catalog import load_catalog
 from core.config import Settings
 from core.engine import Engine
+from tests.services import free_port, gunicorn_command
 
 pytestmark = pytest.mark.slow
-GUNICORN = Path(sys.executable).with_name("gunicorn")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _songs_csv(path: Path, n: int = 400, seed: int = 3) -> Path:
@@ -60,27 +53,14 @@ def _songs_csv(path: Path, n: int = 400, seed: int = 3) -> Path:
 
 def _start_gunicorn(csv: Path, cache: Path, workers: int, threads: int, output: int) -> tuple[subprocess.Popen, int]:
     """gunicorn serving the app on ``csv`` with gthread workers on a free loopback port (not waited for)."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "AUDIOSPACE_DATA": str(csv),
         "AUDIOSPACE_CACHE_DIR": str(cache),
         "AUDIOSPACE_PREVIEWS_ONLINE": "0",
     }
-    command = [
-        str(GUNICORN),
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(workers),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(threads),
-        "--timeout",
-        "120",
-        "app.wsgi:server",
-    ]
+    command = gunicorn_command(port, workers=workers, threads=threads)
     process = subprocess.Popen(
         command, env=env, cwd=csv.parent, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
     )
