@@ -13,6 +13,7 @@ from dash import set_props
 
 from app.context import AppContext, attach
 from app.jobs import job_manager, manager_name
+from app.launcher import LaunchingDiskcacheManager
 from app.routes import register_routes
 from app.shell import register_shell_callbacks, shell_layout
 from components import ids
@@ -74,10 +75,6 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     context = AppContext(
         settings=settings, engine=engine, previews=previews, jobs=manager_name(jobs), startup_notices=startup_notices
     )
-    # The search index takes about 10 s to build at 1M songs: build it now, beside the
-    # first requests, rather than on the first search.
-    threading.Thread(target=engine.search_index, name="search-index", daemon=True).start()
-
     # Bootstrap's CSS is served from assets/ (vendored), never from a CDN: the app works offline.
     app = dash.Dash(
         __name__,
@@ -101,4 +98,9 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     # once here, before this process serves anyone.
     with app.server.test_client() as client:
         client.get(app.config.requests_pathname_prefix)
+    if isinstance(jobs, LaunchingDiskcacheManager):
+        jobs.start_launcher()  # still a single thread here, as the launcher needs
+    # The search index takes about 10 s to build at 1M songs: build it now, beside the
+    # first requests, rather than on the first search.
+    threading.Thread(target=engine.search_index, name="search-index", daemon=True).start()
     return app

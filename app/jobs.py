@@ -6,13 +6,10 @@ needs no other service. With AUDIOSPACE_REDIS_URL: ``CeleryManager`` on a Celery
 whose broker and result backend are that Redis; jobs run in Celery worker processes on
 any host (``celery -A app.worker:celery worker``, the Procfile's ``worker:`` line).
 
-Forked jobs and OpenMP: GNU OpenMP (libgomp, which scikit-learn's wheels ship) is not
-fork-safe. Once a process has run a parallel region on several threads, a child forked from
-it hangs forever in its first parallel region (K-means, pairwise distances), and
-``DiskcacheManager`` forks every job from the web worker, which runs OpenMP code itself
-(neighbour queries). So a process that forks jobs keeps OpenMP to one thread, and its jobs
-inherit that (no pool ever exists to be inherited half-alive). Celery workers do not fork
-from a process that computed, so Redis deployments keep all cores.
+Embedded jobs are forked by a launcher process, not by the multi-threaded web worker
+(see app.launcher for the two hangs that forking from the worker causes), and the web
+worker keeps OpenMP on one thread. Celery workers do not fork from a process that
+computed, so Redis deployments need neither.
 
 A job that dies with its worker (kill -9, OOM) is not lost: tasks are acknowledged
 only when they finish (``task_acks_late``), a task whose pool process died is put back
@@ -26,9 +23,10 @@ from __future__ import annotations
 from typing import Any
 
 import diskcache
-from dash import CeleryManager, DiskcacheManager
+from dash import CeleryManager
 from threadpoolctl import threadpool_limits
 
+from app.launcher import LaunchingDiskcacheManager
 from core.config import Settings
 
 #: Seconds a finished job's result waits for its page to fetch it.
@@ -37,10 +35,11 @@ RESULT_EXPIRE_S = 600
 
 def job_manager(settings: Settings) -> Any:
     """The background-callback manager of this deployment (see the module docstring). The
-    embedded one forks jobs from this process, which therefore runs OpenMP on one thread."""
+    embedded one forks jobs from this process, which therefore runs OpenMP on one thread;
+    call its ``start_launcher`` once the app is built (app.factory does)."""
     if not settings.redis_url:
         threadpool_limits(1, user_api="openmp")
-        return DiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=RESULT_EXPIRE_S)
+        return LaunchingDiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=RESULT_EXPIRE_S)
     from celery import Celery  # imported here: the embedded deployment never needs Celery
 
     celery = Celery("audiospace", broker=settings.redis_url, backend=settings.redis_url)

@@ -1,52 +1,107 @@
-"""The embedded job manager forks jobs from the web worker: a job that runs K-means after the
-worker itself has run OpenMP code (a neighbour query) must finish, not hang (see app.jobs).
-Each check runs in a fresh interpreter, as a gunicorn worker is, so no earlier test has
-touched OpenMP there."""
+"""Embedded jobs finish while the web worker is busy (see app.launcher): a job that fits
+K-means after the worker ran OpenMP code, and jobs started while other threads of the worker
+use the same diskcache, each hung when forked straight from the worker. Each check runs in a
+fresh interpreter, as a gunicorn worker is, so no earlier test has touched OpenMP there."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
-#: A web worker's life in short: build the job manager, answer a neighbour query (OpenMP),
-#: then fork a job that fits K-means (OpenMP again) and wait for it.
+from app.jobs import job_manager
+from app.launcher import LaunchingDiskcacheManager
+from core.config import Settings
+
+#: A web worker's life in short: the job manager and its launcher are set up as app.factory
+#: does, then the worker answers neighbour queries (OpenMP) while 4 request threads read and
+#: write the job cache, and meanwhile starts 30 jobs that fit K-means and store a result.
 _WORKER = """
-import sys, numpy as np, multiprocess
+import threading, time
+import numpy as np
+from pathlib import Path
 from sklearn.cluster import KMeans
 from sklearn.neighbors import NearestNeighbors
+from app.jobs import job_manager
 from core.config import Settings
-{setup}
+
+manager = job_manager(Settings(data_path=Path("songs.csv"), cache_dir=Path({cache_dir!r})))
 songs = np.random.default_rng(0).random((20_000, 8))
+
+def fit(seed):
+    return int(KMeans(6, n_init=1, random_state=seed).fit(songs).n_iter_)
+
+manager.register("fit", fit, False)
+manager.start_launcher()
 NearestNeighbors(n_neighbors=10).fit(songs).kneighbors(songs[:2000])
-KMeans(6, n_init=1, random_state=0).fit(songs)
-job = multiprocess.Process(target=lambda: KMeans(6, n_init=1, random_state=0).fit(songs))
-job.start()
-job.join(20)  # the fit takes a tenth of a second; a hung child never ends
-finished = not job.is_alive()
-job.kill()
-print("finished" if finished and job.exitcode == 0 else "hung")
+busy = True
+
+def request_thread(i):
+    while busy:
+        manager.handle.set(f"poll-{{i}}", "x" * 1000)
+        manager.handle.get(f"poll-{{(i + 1) % 4}}")
+
+for i in range(4):
+    threading.Thread(target=request_thread, args=(i,), daemon=True).start()
+keys = [f"job-{{seed}}" for seed in range(30)]
+pids = [manager.call_job_fn(key, manager.func_registry["fit"], [seed], {{}}) for seed, key in enumerate(keys)]
+deadline = time.monotonic() + 60  # each fit takes about a tenth of a second; a hung job never ends
+while time.monotonic() < deadline and not all(manager.result_ready(key) for key in keys):
+    time.sleep(0.2)
+busy = False
+finished = sum(isinstance(manager.handle.get(key), int) for key in keys)
+for pid in pids:
+    manager.terminate_job(pid)
+print(f"{{finished}} of {{len(keys)}} finished")
 """
 
 
-def _run_worker(tmp_path: Path, setup: str) -> str:
-    code = _WORKER.format(setup=setup)
+@pytest.mark.slow
+def test_jobs_started_while_the_worker_is_busy_all_finish(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=Path(__file__).parents[1], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", _WORKER.format(cache_dir=str(tmp_path))],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        timeout=180,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout.strip()
+    assert done.stdout.strip() == "30 of 30 finished"
 
 
-@pytest.mark.slow
-def test_a_job_forked_after_the_worker_used_openmp_finishes(tmp_path: Path) -> None:
-    setup = "\n".join(
-        [
-            "from pathlib import Path",
-            "from app.jobs import job_manager",
-            f"job_manager(Settings(data_path=Path('songs.csv'), cache_dir=Path({str(tmp_path)!r})))",
-        ]
-    )
-    assert _run_worker(tmp_path, setup) == "finished"
+def _parent_of_job(value: int) -> tuple[int, int]:
+    return value, os.getppid()
+
+
+def _result(manager: LaunchingDiskcacheManager, key: str) -> object:
+    for _ in range(100):
+        if manager.result_ready(key):
+            return manager.handle.get(key)
+        time.sleep(0.1)
+    return None
+
+
+def test_a_job_still_runs_when_its_launcher_is_gone_or_does_not_know_it(tmp_path: Path) -> None:
+    """Jobs come from the launcher; one it cannot start is forked from the worker, not lost."""
+    manager = job_manager(Settings(data_path=tmp_path / "songs.csv", cache_dir=tmp_path))
+    assert isinstance(manager, LaunchingDiskcacheManager)
+    manager.register("job", _parent_of_job, False)
+    manager.start_launcher()
+    assert manager.launcher is not None
+    launcher = manager.launcher.pid
+    manager.call_job_fn("through-launcher", manager.func_registry["job"], [1], {})
+    assert _result(manager, "through-launcher") == (1, launcher)
+
+    manager.register("late", _parent_of_job, False)  # registered after the launcher forked
+    manager.call_job_fn("late", manager.func_registry["late"], [2], {})
+    assert _result(manager, "late") == (2, os.getpid())
+
+    os.kill(launcher, signal.SIGKILL)
+    os.waitpid(launcher, 0)
+    manager.call_job_fn("after-launcher", manager.func_registry["job"], [3], {})
+    assert _result(manager, "after-launcher") == (3, os.getpid())

@@ -109,11 +109,6 @@ def genre_csv(tmp_path: Path, catalog_csv: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="issue 9, open: in two fresh-clone CI runs the embedded job this first load starts never finished "
-    "(its forked child hung); not reproduced in isolation or under a fault handler yet",
-)
 def test_a_copied_dbscan_url_opens_the_same_view(
     dash_duo: DashComposite, make_app: Callable[[Path], dash.Dash], genre_csv: Path, fresh_browser: Browser
 ) -> None:
