@@ -23,6 +23,7 @@ import hashlib
 import io
 import re
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +52,38 @@ _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _DECIMAL_COMMA = r"^([+-]?\d*),(\d+)$"
 
 
+#: Sample values shown per column when a person maps a file's columns by hand.
+SAMPLE_VALUES = 5
+#: Text cells (titles, artists, ...) longer than this are cut: nobody reads more, and a
+#: 50 MB cell must not reach every page that shows the song.
+MAX_TEXT_CHARS = 300
+
+
+@dataclass(frozen=True)
+class LoadLimits:
+    """The largest file the loader takes: rows after the header, and columns."""
+
+    rows: int = 2_000_000
+    columns: int = 1_000
+
+
+@dataclass(frozen=True)
+class ColumnSample:
+    """A column of a file as a person mapping it sees it: header and a few values."""
+
+    name: str
+    values: tuple[str, ...]
+
+
+class MappingNeededError(DatasetError):
+    """The file parsed, but which column is the title, or which hold features, cannot be told
+    from their names: the message says why; ``columns`` lets a person choose."""
+
+    def __init__(self, message: str, columns: tuple[ColumnSample, ...]) -> None:
+        super().__init__(message)
+        self.columns = columns
+
+
 def _count(n: int, noun: str) -> str:
     return f"{n:,} {noun}" + ("" if n == 1 else "s")
 
@@ -65,6 +98,8 @@ class LoadReport:
     rows_read: int = 0
     rows_kept: int = 0
     mapped: dict[str, str] = field(default_factory=dict)
+    #: Every role and feature -> the file's column it was read from (renamed or not).
+    roles: dict[str, str] = field(default_factory=dict)
     features: tuple[str, ...] = ()
     missing_features: tuple[str, ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
@@ -131,10 +166,19 @@ class Catalog:
         return self.songs[list(features or self.features)].to_numpy(dtype=np.float64)
 
 
-def load_catalog(source: str | Path | bytes, name: str | None = None) -> Catalog:
+def load_catalog(
+    source: str | Path | bytes,
+    name: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    limits: LoadLimits | None = None,
+) -> Catalog:
     """Load a CSV from a path or from bytes (an upload).
 
-    Raises DatasetError, with a message fit to show as is, when the file cannot serve.
+    ``mapping`` names the file's column for each role (title, artist, id, genre,
+    preview_url) and feature (danceability, ...) instead of recognising them by their
+    headers; the catalog's ``report.roles`` is the mapping used either way. Raises
+    DatasetError, with a message fit to show as is, when the file cannot serve;
+    MappingNeededError when only a mapping by hand can make it serve.
     """
     if isinstance(source, bytes):
         data, label = source, name or "the uploaded file"
@@ -147,7 +191,7 @@ def load_catalog(source: str | Path | bytes, name: str | None = None) -> Catalog
             raise DatasetError(f"There is no file at {path}.") from None
         except OSError as exc:
             raise DatasetError(f"{label} cannot be read: {exc.strerror or exc}.") from None
-    return _build_catalog(data, LoadReport(source=label))
+    return _build_catalog(data, LoadReport(source=label), mapping, limits or LoadLimits())
 
 
 def _decode_name(data: bytes) -> str:
@@ -160,11 +204,13 @@ def _decode_name(data: bytes) -> str:
     return "latin-1"
 
 
-def _parse(data: bytes, report: LoadReport) -> pd.DataFrame:
+def _parse(data: bytes, report: LoadReport, mapping: Mapping[str, str] | None, limits: LoadLimits) -> pd.DataFrame:
     if not data.strip():
         raise DatasetError(f"{report.source} is empty.")
     if b"\x00" in data[:65536]:
         raise DatasetError(f"{report.source} is not a CSV file: it holds binary data.")
+    if re.match(rb"\s*<(!doctype\s+html|html|\?xml|svg)\b", data[:1024], re.IGNORECASE):
+        raise DatasetError(f"{report.source} is a web page or XML document, not a CSV file.")
     encoding = _decode_name(data)
     report.encoding = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}.get(encoding, "Latin-1")
     header = data[: data.find(b"\n")] if b"\n" in data else data
@@ -182,21 +228,29 @@ def _parse(data: bytes, report: LoadReport) -> pd.DataFrame:
         warnings.simplefilter("always")
         try:
             columns = pd.read_csv(io.BytesIO(data), nrows=0, **options).columns
+            if len(columns) > limits.columns:
+                raise DatasetError(
+                    f"{report.source} has {len(columns):,} columns; at most {limits.columns:,} are accepted."
+                )
             # Text roles are read as text, exactly as written (a title "1999" or "NA" stays
             # so); every other column is left to pandas' fast number parsing, and one that
             # holds anything but numbers arrives as text for _numeric_features to coerce.
-            text = {c for c in columns if _normalise_header(c) in _TEXT_ALIASES}
+            text_roles = set(_TEXT_ALIASES) if mapping is None else {mapping.get(role) for role in TEXT_COLUMNS}
+            text = {c for c in columns if (_normalise_header(c) if mapping is None else c) in text_roles}
             frame = pd.read_csv(
                 io.BytesIO(data),
                 dtype={c: str for c in text},
                 keep_default_na=False,
                 na_values={c: ["", "NaN", "nan", "NA", "N/A", "null", "None"] for c in columns if c not in text},
                 on_bad_lines="warn",
+                nrows=limits.rows + 1,
                 **options,
             )
         except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             raise DatasetError(f"{report.source} is not a CSV file we can read ({first}).") from None
+    if len(frame) > limits.rows:
+        raise DatasetError(f"{report.source} has more than {limits.rows:,} rows; at most {limits.rows:,} are accepted.")
     bad_lines = sum(str(w.message).count("Skipping line") for w in caught)
     if bad_lines:
         report.dropped["with the wrong number of fields"] = bad_lines
@@ -209,8 +263,35 @@ def _normalise_header(name: object) -> str:
     return re.sub(r"[\s\-]+", "_", str(name).strip().lower())
 
 
-def _map_columns(frame: pd.DataFrame, report: LoadReport) -> dict[str, str]:
+def column_samples(frame: pd.DataFrame) -> tuple[ColumnSample, ...]:
+    """Each column's header and its first few non-empty values, as text."""
+    samples = []
+    for column in frame.columns[:200]:
+        values = frame[column].dropna().astype(str).str.strip()
+        values = values[values.ne("")].head(SAMPLE_VALUES).str.slice(0, 60)
+        samples.append(ColumnSample(str(column), tuple(values)))
+    return tuple(samples)
+
+
+def _mapped_by_hand(frame: pd.DataFrame, mapping: Mapping[str, str], report: LoadReport) -> dict[str, str]:
+    known = {*TEXT_COLUMNS, *DEFAULT_FEATURES}
+    strangers = sorted(set(mapping) - known)
+    if strangers:
+        raise DatasetError(f"Unknown roles in the column mapping: {', '.join(s[:30] for s in strangers[:5])}.")
+    missing = sorted({column for column in mapping.values() if column not in frame.columns})
+    if missing:
+        raise DatasetError(f"{report.source} has no column named {', '.join(repr(m[:40]) for m in missing[:5])}.")
+    if "title" not in mapping:
+        raise MappingNeededError("Choose the column that holds song titles.", column_samples(frame))
+    report.mapped = {role: col for role, col in mapping.items() if role != col}
+    report.roles = dict(mapping)
+    return dict(mapping)
+
+
+def _map_columns(frame: pd.DataFrame, report: LoadReport, mapping: Mapping[str, str] | None) -> dict[str, str]:
     """Role or feature name -> the file's column holding it."""
+    if mapping is not None:
+        return _mapped_by_hand(frame, mapping, report)
     by_normal: dict[str, str] = {}
     for column in frame.columns:
         by_normal.setdefault(_normalise_header(column), column)
@@ -221,18 +302,23 @@ def _map_columns(frame: pd.DataFrame, report: LoadReport) -> dict[str, str]:
                 roles[role] = by_normal[alias]
                 break
     if "title" not in roles:
-        raise DatasetError(f"{report.source} has no song title column: expected one of {', '.join(ALIASES['title'])}.")
+        raise MappingNeededError(
+            f"{report.source} has no song title column: expected one of {', '.join(ALIASES['title'])}. "
+            "Choose which column holds what.",
+            column_samples(frame),
+        )
     for feature in DEFAULT_FEATURES:
         if feature in by_normal:
             roles[feature] = by_normal[feature]
     if "duration_ms" not in roles and "duration" in by_normal:
         roles["duration_ms"] = by_normal["duration"]
     report.mapped = {role: col for role, col in roles.items() if role in ALIASES and role != col}
+    report.roles = roles
     return roles
 
 
 def _clean_text(values: pd.Series) -> pd.Series:
-    return values.fillna("").astype(str).str.strip()
+    return values.fillna("").astype(str).str.slice(0, MAX_TEXT_CHARS).str.strip()
 
 
 def _bare_id(values: pd.Series) -> pd.Series:
@@ -267,9 +353,11 @@ def _numeric_features(frame: pd.DataFrame, roles: dict[str, str], report: LoadRe
     report.missing_features = tuple(f for f in DEFAULT_FEATURES if f not in columns)
     if len(columns) < MIN_FEATURES:
         found = ", ".join(columns) or "none"
-        raise DatasetError(
+        raise MappingNeededError(
             f"{report.source} has {len(columns)} usable audio feature column(s) ({found}); "
-            f"at least {MIN_FEATURES} of {', '.join(DEFAULT_FEATURES)} are needed."
+            f"at least {MIN_FEATURES} of {', '.join(DEFAULT_FEATURES)} are needed. "
+            "Choose which columns hold which features.",
+            column_samples(frame),
         )
     return pd.DataFrame(columns, index=frame.index)
 
@@ -299,10 +387,10 @@ def _content_ids(songs: pd.DataFrame, features: tuple[str, ...]) -> pd.Series:
     return pd.Series([f"{h:016x}" for h in hashed.to_numpy()], index=songs.index, dtype=object)
 
 
-def _build_catalog(data: bytes, report: LoadReport) -> Catalog:
-    frame = _parse(data, report)
+def _build_catalog(data: bytes, report: LoadReport, mapping: Mapping[str, str] | None, limits: LoadLimits) -> Catalog:
+    frame = _parse(data, report, mapping, limits)
     report.rows_read = len(frame) + report.dropped_rows
-    roles = _map_columns(frame, report)
+    roles = _map_columns(frame, report, mapping)
     if frame.empty:
         why = "; ".join(f"{n:,} {reason}" for reason, n in report.dropped.items())
         raise DatasetError(f"{report.source} has no usable rows ({why or 'no data rows below the header'}).")
