@@ -34,13 +34,19 @@ from dash import DiskcacheManager
 
 log = logging.getLogger(__name__)
 
+#: Jobs yield the CPU to request threads (nice 10): with every core busy fitting, a page
+#: load or a cached K switch still runs first.
+JOB_NICENESS = 10
+
 
 def _run_job(job_fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
-    """The job process: default signals, run, exit without running inherited exit handlers."""
+    """The job process: default signals, lower CPU priority, run, exit without running
+    inherited exit handlers."""
     status = 1
     try:
         for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, signal.SIG_DFL)
+        os.nice(JOB_NICENESS)
         job_fn(*args)  # Dash's job function stores the result or the error itself
         status = 0
     finally:

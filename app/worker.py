@@ -7,20 +7,25 @@ Jobs lost with a worker that died (kill -9, OOM) stay unacknowledged in Redis. k
 such messages back only on every tenth of its 10-second polls, so a lost job would wait up
 to 100 s beyond AUDIOSPACE_JOB_REDELIVERY; each worker therefore also restores them itself,
 every half of that delay (the restore holds a Redis mutex, so workers never restore twice).
+
+Job processes run at the same lower CPU priority as embedded jobs (app.launcher), so a web
+process on the same host keeps answering pages while they fit.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from typing import Any
 
-from celery.signals import worker_ready
+from celery.signals import worker_process_init, worker_ready
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
 
 from app.context import context_of
+from app.launcher import JOB_NICENESS
 from app.wsgi import app as dash_app
 
 celery = dash_app._background_manager.handle  # CeleryManager keeps its Celery app as ``handle``
@@ -31,6 +36,11 @@ def restore_lost_jobs() -> None:
     """Put back every job message unacknowledged for longer than the redelivery delay."""
     with celery.connection_for_write() as connection:
         connection.default_channel.qos.restore_visible(num=1000, interval=1)
+
+
+@worker_process_init.connect
+def _yield_cpu_to_requests(**_: Any) -> None:
+    os.nice(JOB_NICENESS)
 
 
 @worker_ready.connect
