@@ -8,10 +8,18 @@ never kept here: the engine answers from the shared cache.
 
 ``AppContext.resolve`` turns a validated ViewQuery into a ``ResolvedView``: the
 parameters and the models of that view, fetched once per callback and passed down.
+
+A view's dataset is the operator's (no ``data=``) or an upload (``data=<id>``, read from
+the dataset store). Each worker keeps the engines of the uploads last used, at most
+``settings.catalogs_in_memory`` of them, so twenty datasets in use do not hold twenty
+catalogs in every worker; the models themselves are in the shared cache.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -20,11 +28,12 @@ import flask
 
 from core.clustering import Clustering
 from core.config import K_MIN, Settings
+from core.datasets import DatasetStore, UnknownDatasetError
 from core.engine import Engine
 from core.methods import ClusterParams
 from core.previews import PreviewFinder
 from core.projection import Projection
-from core.query import QueryLimits, ViewQuery
+from core.query import QueryLimits, ViewQuery, parse_query
 
 EXTENSION = "audiospace"
 
@@ -39,25 +48,69 @@ class AppContext:
     #: Shown on every page: demo data in use, a dataset that could not be read, ...
     startup_notices: list[str] = field(default_factory=list)
 
+    #: Uploaded datasets; None when the app was built without a store (embedding, tests).
+    datasets: DatasetStore | None = None
+    _engines: OrderedDict[str, Engine] = field(default_factory=OrderedDict, repr=False)
+    _engines_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def engine_for(self, data: str | None) -> Engine:
+        """The engine of dataset ``data`` (None: the operator's); UnknownDatasetError when no
+        dataset has that id here."""
+        if data is None:
+            return self.engine
+        if self.datasets is None or not self.datasets.exists(data):  # evicted: gone for every worker
+            with self._engines_lock:
+                self._engines.pop(data, None)
+            raise UnknownDatasetError("This dataset is no longer here: it was removed after a long time unused.")
+        with self._engines_lock:
+            if data in self._engines:
+                self._engines.move_to_end(data)
+                return self._engines[data]
+        engine = Engine(self.datasets.catalog(data), self.engine.cache, seed=self.engine.seed)
+        with self._engines_lock:
+            engine = self._engines.setdefault(data, engine)
+            while len(self._engines) > self.settings.catalogs_in_memory:
+                self._engines.popitem(last=False)
+        return engine
+
+    def loaded_datasets(self) -> tuple[str, ...]:
+        """Ids of the uploads this worker holds in memory, least recently used first."""
+        with self._engines_lock:
+            return tuple(self._engines)
+
+    def k_max_of(self, engine: Engine) -> int:
+        return max(K_MIN, min(self.settings.k_max, len(engine.catalog) - 1))
+
     @property
     def k_max(self) -> int:
-        return max(K_MIN, min(self.settings.k_max, len(self.engine.catalog) - 1))
+        return self.k_max_of(self.engine)
 
-    def limits(self) -> QueryLimits:
-        catalog = self.engine.catalog
+    def limits(self, engine: Engine | None = None) -> QueryLimits:
+        engine = engine or self.engine
+        catalog = engine.catalog
+        k_max = self.k_max_of(engine)
         return QueryLimits(
-            default_k=min(self.settings.default_k, self.k_max),
-            k_max=self.k_max,
+            default_k=min(self.settings.default_k, k_max),
+            k_max=k_max,
             features=catalog.features,
             song_exists=lambda song_id: catalog.row_of(song_id) is not None,
         )
 
+    def parse(self, raw: Mapping[str, object]) -> tuple[ViewQuery, list[str]]:
+        """The validated query of raw URL parameters on the dataset they name, and a notice
+        per replaced value. UnknownDatasetError when ``data`` names no dataset here."""
+        data = raw.get("data")
+        data = str(data[0] if isinstance(data, list | tuple) and data else data) if data else None
+        query, notices = parse_query(raw, self.limits(self.engine_for(data)))
+        return query.with_changes(data=data), notices
+
     def params(self, query: ViewQuery) -> ClusterParams:
-        return self.engine.params(query.k, query.features, query.scaler, query.algo, **dict(query.options))
+        engine = self.engine_for(query.data)
+        return engine.params(query.k, query.features, query.scaler, query.algo, **dict(query.options))
 
     def resolve(self, query: ViewQuery) -> ResolvedView:
         """The view of ``query``: its parameters now, its clustering and projection when first asked."""
-        return ResolvedView(self, query, self.params(query))
+        return ResolvedView(self, query, self.params(query), self.engine_for(query.data))
 
 
 @dataclass
@@ -71,18 +124,24 @@ class ResolvedView:
     context: AppContext
     query: ViewQuery
     params: ClusterParams
+    #: The engine of the query's dataset.
+    engine: Engine
 
     @cached_property
     def clustering(self) -> Clustering:
-        return self.context.engine.clustering(self.params)
+        return self.engine.clustering(self.params)
 
     @cached_property
     def projection(self) -> Projection:
-        return self.context.engine.projection(self.params)
+        return self.engine.projection(self.params)
 
     @property
     def catalog(self):
-        return self.context.engine.catalog
+        return self.engine.catalog
+
+    @property
+    def k_max(self) -> int:
+        return self.context.k_max_of(self.engine)
 
 
 def attach(server: flask.Flask, context: AppContext) -> None:

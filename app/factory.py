@@ -15,11 +15,13 @@ from app.context import AppContext, attach
 from app.jobs import job_manager, manager_name
 from app.launcher import LaunchingDiskcacheManager
 from app.routes import register_routes
-from app.shell import register_shell_callbacks, shell_layout
+from app.shell import page_dataset, register_shell_callbacks, shell_layout
+from app.uploads import register_upload_routes
 from components import ids
 from core.cache import cached_only, open_model_cache
 from core.catalog import Catalog
 from core.config import Settings
+from core.datasets import DatasetStore
 from core.demo import catalog_or_demo
 from core.engine import Engine
 from core.errors import DatasetError
@@ -73,7 +75,12 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     previews = PreviewFinder(settings.preview_settings(), preview_store)
     jobs = job_manager(settings)
     context = AppContext(
-        settings=settings, engine=engine, previews=previews, jobs=manager_name(jobs), startup_notices=startup_notices
+        settings=settings,
+        engine=engine,
+        previews=previews,
+        jobs=manager_name(jobs),
+        startup_notices=startup_notices,
+        datasets=DatasetStore(settings.datasets_folder, settings.store_limits),
     )
     # Bootstrap's CSS is served from assets/ (vendored), never from a CDN: the app works offline.
     app = dash.Dash(
@@ -89,9 +96,10 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     )
     attach(app.server, context)
     read_only_requests(app.server)
-    app.layout = lambda: shell_layout(context)
+    app.layout = lambda: shell_layout(context, page_dataset())
     register_shell_callbacks(app)
     register_routes(app.server, settings.url_prefix)
+    register_upload_routes(app.server, settings.url_prefix)
     # Dash fills its table of servable scripts while it renders the index page for the
     # first time; a script request reaching a threaded worker before or during that
     # render fails with a 500 and the page never loads (plotly/dash#3971). Render it

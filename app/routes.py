@@ -14,7 +14,6 @@ from core.cache import NotReady
 from core.errors import DatasetError
 from core.export import labelled_songs, to_csv_bytes
 from core.previews import AUDIO_TYPES
-from core.query import parse_query
 from core.shared import SharedStore, StoreUnavailableError
 
 _FILENAME_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -98,7 +97,10 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
     def download_songs() -> Response:
         """The labelled songs as CSV: all of them, or one cluster with ``cluster=``."""
         context = app_context()
-        query, problems = parse_query(request.args.to_dict(), context.limits())
+        try:
+            query, problems = context.parse(request.args.to_dict())
+        except DatasetError as exc:
+            return _plain(f"Cannot download: {exc}", 404)
         if problems:
             return _plain("Cannot download: " + " ".join(problems), 400)
         try:
@@ -115,11 +117,11 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
             response.headers["Retry-After"] = "30"
             return response
         rows = None
-        name = f"{context.engine.catalog.report.source.rsplit('.', 1)[0]}-k{query.k}"
+        name = f"{view.catalog.report.source.rsplit('.', 1)[0]}-k{query.k}"
         if query.cluster is not None:
             rows = (clustering.labels == query.cluster).nonzero()[0]
             name += f"-cluster{query.cluster}"
-        body = to_csv_bytes(labelled_songs(context.engine.catalog, clustering, projection, rows))
+        body = to_csv_bytes(labelled_songs(view.catalog, clustering, projection, rows))
         filename = _FILENAME_SAFE.sub("_", name) + ".csv"
         return Response(
             body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}

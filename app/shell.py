@@ -10,15 +10,20 @@ the page. The glue (assets/url_sync.js) receives the URL contract from the serve
 
 from __future__ import annotations
 
+from urllib.parse import parse_qs, urlsplit
+
 import dash
 import dash_bootstrap_components as dbc
+import flask
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, dcc, html
 
 from app.context import AppContext, app_context
 from app.links import link, playable
 from components import ids
-from components.ui import audio_player, k_control, method_controls, notices
+from components.ui import audio_player, k_control, method_controls, notices, open_data_button, open_data_panel
 from core.clustering import SCALER_LABELS
+from core.datasets import is_dataset_id
+from core.errors import DatasetError
 from core.methods import METHODS
 from core.query import url_contract
 
@@ -29,8 +34,24 @@ def _shell_controls() -> list[str]:
     return [ids.K_CONTROL, ids.ALGO_CONTROL, ids.SCALER_CONTROL, ids.FEATURES_CONTROL, *options]
 
 
-def shell_layout(context: AppContext) -> html.Div:
-    catalog = context.engine.catalog
+def page_dataset() -> str | None:
+    """The dataset id in the URL of the page being loaded, or None (the operator's dataset).
+
+    Dash asks for the layout with a request of its own, whose Referer is the page's URL, so
+    the shell (badge, features, K range) is built for the dataset the page shows. Changing
+    dataset loads a new page (an upload, the Datasets list), so the shell stays right."""
+    if not flask.has_request_context() or not flask.request.referrer:
+        return None
+    data = parse_qs(urlsplit(flask.request.referrer).query).get("data", [None])[0]
+    return data if is_dataset_id(data) else None
+
+
+def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
+    try:
+        engine = context.engine_for(data)
+    except DatasetError:  # the page says the dataset is gone; the shell shows the default
+        engine, data = context.engine, None
+    catalog = engine.catalog
     pages = [p for p in dash.page_registry.values() if p.get("nav", True)]
     nav = [
         dbc.NavItem(dbc.NavLink(p["name"], href=link(p["path"]), id=ids.nav_link(link(p["path"])), active="exact"))
@@ -40,9 +61,10 @@ def shell_layout(context: AppContext) -> html.Div:
     navbar = dbc.Navbar(
         dbc.Container(
             [
-                dbc.NavbarBrand("Audio Space Explorer", href=link("/")),
+                dbc.NavbarBrand("Audio Space Explorer", href=link("/", data=data)),
                 dbc.Nav(nav, navbar=True, className="me-auto"),
-                k_control(context.k_max, context.limits().default_k),
+                open_data_button(),
+                k_control(context.k_max_of(engine), context.limits(engine).default_k),
                 html.Div(
                     [
                         dcc.Clipboard(
@@ -75,6 +97,7 @@ def shell_layout(context: AppContext) -> html.Div:
                 [
                     dcc.Store(id=ids.SETTINGS),
                     dcc.Store(id=ids.SHELL_CONFIG, data=url_contract()),
+                    open_data_panel(data, catalog.report.source, len(catalog), context.settings.store_limits),
                     method_controls(catalog.features, methods, SCALER_LABELS),
                     notices(context.startup_notices, ids.STARTUP_NOTICES),
                     dbc.Alert(id=ids.CALLBACK_ERROR, is_open=False, color="danger", dismissable=True, className="py-2"),
@@ -93,14 +116,17 @@ def shell_layout(context: AppContext) -> html.Div:
 
 
 def register_shell_callbacks(app: Dash) -> None:
-    slot = ids.preview_slot(MATCH, MATCH)
+    slot = ids.preview_slot(MATCH, MATCH, MATCH)
 
     @app.callback(Output(slot, "children"), Output(slot, "className"), Input(slot, "id"))
     def fill_preview_slot(slot_id: dict[str, str]) -> tuple[html.Div, str]:
         """Each placeholder asks once, on its own request, so a slow or offline service never
         holds up the page; the player appears when its URL is known."""
         context = app_context()
-        catalog = context.engine.catalog
+        try:
+            catalog = context.engine_for(str(slot_id.get("data") or "") or None).catalog
+        except DatasetError:
+            return audio_player(None, ""), "preview-slot"
         row = catalog.row_of(str(slot_id.get("song")))
         if row is None:
             return audio_player(None, ""), "preview-slot"
@@ -129,6 +155,13 @@ def register_shell_callbacks(app: Dash) -> None:
         State(ids.SHELL_CONFIG, "data"),
         State(ids.SETTINGS, "data"),
         *[State(control, "value") for control in controls],
+    )
+    app.clientside_callback(
+        "function (clicks, open) { return clicks ? !open : window.dash_clientside.no_update; }",
+        Output(ids.OPEN_DATA_PANEL, "is_open"),
+        Input(ids.OPEN_DATA_BUTTON, "n_clicks"),
+        State(ids.OPEN_DATA_PANEL, "is_open"),
+        prevent_initial_call=True,
     )
     app.clientside_callback(
         ClientsideFunction("audiospace", "copyLink"),

@@ -51,7 +51,7 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
         window.history.replaceState(window.history.state, "", window.location.pathname + search);
       }
       const shared = new URLSearchParams();
-      config.sharedParams.forEach((name) => { if (query[name] !== undefined) shared.set(name, query[name]); });
+      config.linkParams.forEach((name) => { if (query[name] !== undefined) shared.set(name, query[name]); });
       const valueOf = (name) => (query[name] !== undefined ? query[name] : config.defaults[name]);
       const number = (v) => (v === undefined || v === null || v === "" || isNaN(Number(v)) ? v : Number(v));
       const names = ["k", "algo", "scaler", "features", ...config.options];

@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +33,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -46,7 +43,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "bench")]
 from engine_bench import read_reference, resample  # noqa: E402
 from ui_bench import browser, cluster_traces, machine, set_k, settle, timed  # noqa: E402
 
-from tests.services import CeleryWorker, RedisServer, free_port, gunicorn_command  # noqa: E402
+from tests.services import CeleryWorker, RedisServer, serving  # noqa: E402
 
 #: Overviews whose K sweeps nobody has computed: each runs as a background job.
 BUSY_VIEWS = ("/?k=5&scaler=minmax", "/?k=5&scaler=robust")
@@ -73,33 +70,14 @@ def deployment(mode: str, csv: Path, folder: Path) -> Iterator[str]:
         redis = RedisServer(folder).start()
         env["AUDIOSPACE_REDIS_URL"] = redis.url
         worker = CeleryWorker(env, ROOT, folder / "celery.log").start()
-    port = free_port()
-    web = subprocess.Popen(
-        gunicorn_command(port, timeout_s=300),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
     try:
-        WebDriverWait(None, 600, poll_frequency=0.5).until(lambda _: _answers(base))
-        yield base
+        with serving(env, ROOT, timeout_s=300, ready_s=600) as base:
+            yield base
     finally:
-        os.killpg(web.pid, signal.SIGTERM)
-        web.wait(timeout=60)
         if worker is not None:
             worker.stop()
         if redis is not None:
             redis.stop()
-
-
-def _answers(base: str) -> bool:
-    try:
-        return requests.get(base + "/healthz", timeout=2).ok
-    except requests.RequestException:
-        return False
 
 
 def page_load(driver: webdriver.Chrome, base: str, _i: int) -> float:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import signal
 import statistics
 import subprocess
 import sys
@@ -29,7 +28,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-import requests
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
@@ -40,7 +38,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.services import free_port, gunicorn_command  # noqa: E402
+from tests.services import serving  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "data" / "spotify.csv"
 WARM_TARGET_S = 0.5
@@ -71,34 +69,6 @@ const point = {curveNumber: trace.index, pointNumber: i, pointIndex: i, x: trace
 gd.emit('plotly_click', {points: [point], event: {}});
 return String(trace.customdata[i]);
 """
-
-
-def start_server(csv: Path, cache: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    # Online preview lookups off: the benchmark measures the app, not Apple's or Deezer's servers.
-    env = {
-        **os.environ,
-        "AUDIOSPACE_DATA": str(csv),
-        "AUDIOSPACE_CACHE_DIR": str(cache),
-        "AUDIOSPACE_PREVIEWS_ONLINE": "0",
-    }
-    process = subprocess.Popen(
-        gunicorn_command(port, timeout_s=300),
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if requests.get(base + "/healthz", timeout=2).ok:
-                return process, base
-        except requests.RequestException:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("gunicorn did not start")
 
 
 def browser() -> webdriver.Chrome:
@@ -221,13 +191,16 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "UI_RESULTS.md")
     args = parser.parse_args()
+    # Online preview lookups off: the benchmark measures the app, not Apple's or Deezer's servers.
     with tempfile.TemporaryDirectory() as cache:
-        process, base = start_server(args.csv, Path(cache))
-        try:
+        env = {
+            **os.environ,
+            "AUDIOSPACE_DATA": str(args.csv),
+            "AUDIOSPACE_CACHE_DIR": cache,
+            "AUDIOSPACE_PREVIEWS_ONLINE": "0",
+        }
+        with serving(env, ROOT, timeout_s=300) as base:
             results = measure(base, args.repeats)
-        finally:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=30)
     report = "\n".join(
         [
             "# What a user waits for (headless Chromium, gunicorn with 2 workers)",

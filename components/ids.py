@@ -21,6 +21,16 @@ K_CONTROL = "k-control"
 CALLBACK_ERROR = "callback-error"
 COPY_LINK = "copy-link"
 DATASET_BADGE = "dataset-badge"
+DATASET_GONE = "dataset-gone"
+#: The Open data control (assets/upload.js drives everything inside the panel).
+OPEN_DATA_BUTTON = "open-data-button"
+OPEN_DATA_PANEL = "open-data-panel"
+OPEN_DATA_DROP = "open-data-drop"
+UPLOAD_PROGRESS = "upload-progress"
+UPLOAD_MESSAGE = "upload-message"
+MAPPING_FORM = "mapping-form"
+DATASETS_LIST = "datasets-list"
+CURRENT_DATASET = "current-dataset"
 STARTUP_NOTICES = "startup-notices"
 ALGO_CONTROL = "algo-control"
 SCALER_CONTROL = "scaler-control"
@@ -66,9 +76,10 @@ def every_pick_song(page: str) -> dict[str, Any]:
     return pick_song(page, ALL, ALL)
 
 
-def preview_slot(song_id: Any, where: Any) -> dict[str, Any]:
-    """A placeholder that the app fills with a player once a preview lookup answers."""
-    return {"type": "preview-slot", "song": song_id, "where": where}
+def preview_slot(song_id: Any, where: Any, data: Any) -> dict[str, Any]:
+    """A placeholder that the app fills with a player once a preview lookup answers;
+    ``data`` is the song's dataset id ("" for the operator's)."""
+    return {"type": "preview-slot", "song": song_id, "where": where, "data": data}
 
 
 def page_job_request(page: str) -> str:

@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from components import ids
 from core.config import K_MIN
+from core.datasets import StoreLimits
 from core.engine import SongView
 from core.features import feature_label
 from core.methods import Method, MethodOption
@@ -72,7 +73,7 @@ def audio_player(preview: Preview | None, label: str, pending_slot: dict[str, st
 
 def song_player(song: SongView, where: str) -> html.Div:
     """The player (or placeholder) for a song shown in the part of a page named ``where``."""
-    slot = ids.preview_slot(song.id, where) if song.preview_pending else None
+    slot = ids.preview_slot(song.id, where, song.dataset or "") if song.preview_pending else None
     return audio_player(song.preview, song.title, slot)
 
 
@@ -173,4 +174,50 @@ def view_skeleton(what: str) -> html.Div:
             html.Div(className="skeleton-block"),
         ],
         className="view-skeleton",
+    )
+
+
+def open_data_button() -> dbc.Button:
+    """The navbar button that opens the Open data panel."""
+    return dbc.Button("Open data", id=ids.OPEN_DATA_BUTTON, size="sm", color="light", outline=True, className="ms-3")
+
+
+def open_data_panel(data: str | None, name: str, songs: int, limits: StoreLimits) -> dbc.Collapse:
+    """Upload a CSV (drop zone or file picker, progress, the loader's answer, the column
+    mapping when needed) and the datasets this browser opened. The browser side is
+    assets/upload.js; ``data``, ``name`` and ``songs`` describe the dataset on screen, which
+    that list remembers when it is an upload."""
+    rules = (
+        f"A CSV with a title column and audio features (.csv, .csv.gz, .tsv), up to "
+        f"{limits.upload_bytes / 2**20:,.0f} MB and {limits.rows:,} songs. The file stays on this server; "
+        "whoever has the link can open it."
+    )
+    return dbc.Collapse(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(
+                        [
+                            html.Div("Drop a CSV file here, or click to choose one", className="fw-bold"),
+                            html.Div(rules, className="small text-muted"),
+                        ],
+                        id=ids.OPEN_DATA_DROP,
+                        className="open-data-drop",
+                    ),
+                    html.Div(html.Div(className="progress-bar"), id=ids.UPLOAD_PROGRESS, className="progress d-none"),
+                    html.Div(id=ids.UPLOAD_MESSAGE, className="upload-message", role="status"),
+                    html.Div(id=ids.MAPPING_FORM, className="mapping-form"),
+                    html.H6("Datasets opened in this browser", className="mt-3 mb-1"),
+                    html.Div(id=ids.DATASETS_LIST, className="datasets-list small"),
+                    html.Div(
+                        id=ids.CURRENT_DATASET,
+                        hidden=True,
+                        **{"data-id": data or "", "data-name": name, "data-songs": str(songs)},
+                    ),
+                ]
+            ),
+            className="mb-3",
+        ),
+        id=ids.OPEN_DATA_PANEL,
+        is_open=False,
     )

@@ -17,6 +17,13 @@
 | AUDIOSPACE_DATA_URL | the original app's public copy | where `make data` downloads the reference dataset |
 | AUDIOSPACE_DATA_SHA256 | its sha256 | checksum the download must match (empty: no check) |
 | AUDIOSPACE_URL_PREFIX | / | serve the app under this path, e.g. /music/ behind a proxy |
+| AUDIOSPACE_DATASETS_DIR | .cache/datasets | where uploaded datasets are kept (share it between hosts) |
+| AUDIOSPACE_UPLOAD_MB | 200 | largest CSV an upload may hold (after unzipping a .gz) |
+| AUDIOSPACE_UPLOAD_ROWS | 2000000 | most songs an upload may hold |
+| AUDIOSPACE_UPLOAD_COLUMNS | 1000 | most columns an upload may have |
+| AUDIOSPACE_DATASETS_MB | 5000 | total size of kept uploads; the least recently used go beyond it |
+| AUDIOSPACE_UPLOAD_DAYS | 30 | uploads nobody opened for this many days are removed |
+| AUDIOSPACE_CATALOGS_IN_MEMORY | 4 | uploaded catalogs each worker keeps loaded (least recently used go) |
 
 Relative paths are taken from the project folder, so ``make run`` works from anywhere.
 """
@@ -27,9 +34,10 @@ import math
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.datasets import StoreLimits
 from core.download import REFERENCE_SHA256, REFERENCE_URL
 from core.previews import PreviewSettings
 
@@ -108,6 +116,14 @@ class Settings:
     deezer_url: str = PreviewSettings.deezer_url
     #: The path the app is served under, "/" or e.g. "/music/" behind a proxy (always ends in "/").
     url_prefix: str = "/"
+    #: Uploaded datasets (core.datasets); None: ``<cache_dir>/datasets``.
+    datasets_dir: Path | None = None
+    store_limits: StoreLimits = field(default_factory=StoreLimits)
+    catalogs_in_memory: int = 4
+
+    @property
+    def datasets_folder(self) -> Path:
+        return self.datasets_dir or self.cache_dir / "datasets"
 
     def preview_settings(self) -> PreviewSettings:
         folder = self.previews_dir or self.data_path.parent / "previews"
@@ -137,4 +153,13 @@ class Settings:
             itunes_url=env.get("AUDIOSPACE_ITUNES_URL") or PreviewSettings.itunes_url,
             deezer_url=env.get("AUDIOSPACE_DEEZER_URL") or PreviewSettings.deezer_url,
             url_prefix=url_prefix(env.get("AUDIOSPACE_URL_PREFIX") or "/"),
+            datasets_dir=_path(env, "AUDIOSPACE_DATASETS_DIR", ".cache/datasets"),
+            store_limits=StoreLimits(
+                upload_bytes=int(_number(env, "AUDIOSPACE_UPLOAD_MB", 200, float, 0.001) * 2**20),
+                rows=int(_number(env, "AUDIOSPACE_UPLOAD_ROWS", 2_000_000, int, 3)),
+                columns=int(_number(env, "AUDIOSPACE_UPLOAD_COLUMNS", 1000, int, 2)),
+                store_bytes=int(_number(env, "AUDIOSPACE_DATASETS_MB", 5000, float, 0.001) * 2**20),
+                max_age_days=float(_number(env, "AUDIOSPACE_UPLOAD_DAYS", 30, float, 0.0)),
+            ),
+            catalogs_in_memory=int(_number(env, "AUDIOSPACE_CATALOGS_IN_MEMORY", 4, int, 1)),
         )

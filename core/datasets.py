@@ -36,7 +36,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from core.catalog import Catalog, LoadLimits, LoadReport, load_catalog
 from core.errors import DatasetError
@@ -77,6 +77,8 @@ class DatasetInfo:
     created: float
     #: The catalog's content digest (core.catalog.fingerprint), which keys its models.
     fingerprint: str
+    #: The loader's LoadReport as a dict, to rebuild it with the catalog.
+    load_report: dict[str, Any]
     file_sha256: str
     size_bytes: int
 
@@ -105,19 +107,22 @@ class DatasetStore:
 
     # -- receiving ------------------------------------------------------------------------
 
-    def receive(self, stream: BinaryIO, name: str) -> str:
+    def receive(self, stream: BinaryIO, name: str, expected_bytes: int | None = None) -> str:
         """Store the bytes ``stream`` yields (a CSV, or a gzip of one) and return their
-        digest. DatasetError, with nothing kept, when it is over the size limit or a broken
-        gzip; the stream is read in 1 MB chunks, never held whole."""
+        digest. DatasetError, with nothing kept, when it is over the size limit, a broken
+        gzip, or ends before ``expected_bytes`` (an upload cut off: a server may see that
+        as a plain end of stream); the stream is read in 1 MB chunks, never held whole."""
         partial = self.root / "tmp" / f"upload-{uuid.uuid4().hex}"
-        digest, limit = hashlib.sha256(), self.limits.upload_bytes
+        digest, limit, counted = hashlib.sha256(), self.limits.upload_bytes, _CountingReader(stream)
         try:
             with partial.open("wb") as out:
-                for chunk in _decompressed(stream, name):
+                for chunk in _decompressed(counted, name):
                     out.write(chunk)
                     digest.update(chunk)
                     if out.tell() > limit:
                         raise DatasetError(f"{name} is larger than the {_megabytes(limit)} an upload may be.")
+            if expected_bytes is not None and counted.bytes_read != expected_bytes:
+                raise DatasetError(f"The upload of {name} was interrupted; nothing was kept. Try again.")
             if partial.stat().st_size == 0:
                 raise DatasetError(f"{name} is empty.")
             sha = digest.hexdigest()
@@ -143,11 +148,17 @@ class DatasetStore:
             info = self._read_info(ident) or self._write(ident, catalog, name, file_sha256, source.stat().st_size)
             if ident != asked:
                 (self.root / "resolved" / asked).write_text(ident)
-        if ident in self.evict():
+        if info.size_bytes > self.limits.store_bytes:
+            shutil.rmtree(self.root / "datasets" / ident, ignore_errors=True)
             raise DatasetError(f"{name} is larger than this server keeps ({_megabytes(self.limits.store_bytes)}).")
+        self.evict(keep=ident)
         return info
 
     # -- reading --------------------------------------------------------------------------
+
+    def exists(self, ident: str) -> bool:
+        """Whether the dataset is here (one stat: cheap enough for every request)."""
+        return is_dataset_id(ident) and (self.root / "datasets" / ident / "meta.json").is_file()
 
     def info(self, ident: str) -> DatasetInfo:
         found = self._read_info(ident) if is_dataset_id(ident) else None
@@ -165,7 +176,10 @@ class DatasetStore:
         except FileNotFoundError:
             raise UnknownDatasetError("This dataset was just removed; open the file again.") from None
         self._touch(folder)
-        report = LoadReport(source=info.name, rows_kept=info.songs, features=info.features, roles=info.mapping)
+        fields = info.load_report
+        report = LoadReport(
+            **{**fields, "features": tuple(fields["features"]), "missing_features": tuple(fields["missing_features"])}
+        )
         return Catalog(songs=songs, features=info.features, fingerprint=info.fingerprint, report=report)
 
     def report_lines(self, ident: str) -> tuple[str, ...]:
@@ -173,16 +187,19 @@ class DatasetStore:
 
     # -- limits ---------------------------------------------------------------------------
 
-    def evict(self, now: float | None = None) -> list[str]:
+    def evict(self, now: float | None = None, keep: str | None = None) -> list[str]:
         """Remove datasets unused for ``max_age_days``, then the least recently used while the
-        store is over ``store_bytes``; returns the removed ids. Files no dataset uses any more
-        go with them, as do uploads left waiting for a mapping for a day."""
+        store is over ``store_bytes``, never ``keep`` (the dataset just opened); returns the
+        removed ids. Files no dataset uses any more go with them, as do uploads left waiting
+        for a mapping for a day."""
         now = time.time() if now is None else now
-        entries = sorted(self._entries(), key=lambda entry: entry[1])  # least recently used first
+        # least recently used first; the one to keep last, as if just used
+        entries = sorted(self._entries(), key=lambda entry: (entry[0] == keep, entry[1]))
         total = sum(size for _, _, size, _ in entries) + self._orphan_bytes({sha for *_, sha in entries})
         removed = []
         for ident, used, size, _sha in entries:
-            if now - used <= self.limits.max_age_days * 86400 and total <= self.limits.store_bytes:
+            too_old = now - used > self.limits.max_age_days * 86400
+            if ident == keep or (not too_old and total <= self.limits.store_bytes):
                 continue
             shutil.rmtree(self.root / "datasets" / ident, ignore_errors=True)
             removed.append(ident)
@@ -231,6 +248,7 @@ class DatasetStore:
                 report=tuple(catalog.report.lines()),
                 created=time.time(),
                 fingerprint=catalog.fingerprint,
+                load_report=asdict(catalog.report),
                 file_sha256=file_sha256,
                 size_bytes=(staging / "songs.pkl").stat().st_size + file_bytes,
             )
@@ -266,7 +284,19 @@ class DatasetStore:
         return sum(f.stat().st_size for f in (self.root / "files").iterdir() if f.name not in used)
 
 
-def _decompressed(stream: BinaryIO, name: str) -> Iterator[bytes]:
+class _CountingReader:
+    """A stream's ``read`` that counts the bytes it gave."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self.stream, self.bytes_read = stream, 0
+
+    def read(self, size: int) -> bytes:
+        data = self.stream.read(size)
+        self.bytes_read += len(data)
+        return data
+
+
+def _decompressed(stream: BinaryIO | _CountingReader, name: str) -> Iterator[bytes]:
     """The stream's bytes in chunks, gunzipped on the fly when they are a gzip (by their
     first bytes, whatever the name says); DatasetError when the gzip is broken."""
     first = stream.read(_CHUNK)

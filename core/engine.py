@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -92,7 +93,9 @@ class Engine:
         self._lock = threading.Lock()
         self._search_lock = threading.Lock()
         # A background job forked from a worker must not inherit a lock another thread held.
-        os.register_at_fork(after_in_child=self._new_locks)
+        # The hook holds the engine weakly: workers drop the engines of unused datasets.
+        alive = weakref.ref(self)
+        os.register_at_fork(after_in_child=lambda: (engine := alive()) and engine._new_locks())
 
     def _new_locks(self) -> None:
         self._lock = threading.Lock()
@@ -316,6 +319,8 @@ class SongView:
     genre: str | None = None
     #: True while an online lookup may still find a preview (the page shows a placeholder).
     preview_pending: bool = False
+    #: The id of the uploaded dataset the song is from; None: the operator's dataset.
+    dataset: str | None = None
 
 
 def _dataset_preview(url: object) -> Preview | None:

@@ -32,6 +32,7 @@ _SHARED = ("k", "algo", "scaler", "features")
 class ViewQuery:
     """Validated view state.
 
+    ``data`` is the dataset's id (core.datasets; None: the operator's default dataset);
     ``song`` is a song id; ``cluster`` a cluster number; ``features`` the clustered
     features (None: all the dataset has); ``options`` the chosen method's options that
     differ from their defaults, as sorted (name, value) pairs; ``proj`` the explorer's
@@ -51,6 +52,7 @@ class ViewQuery:
     options: tuple[tuple[str, OptionValue], ...] = ()
     proj: str = "pca"
     feature: str | None = None
+    data: str | None = None
 
     def option(self, name: str) -> OptionValue | None:
         return dict(self.options).get(name)
@@ -67,8 +69,8 @@ class ViewQuery:
         return params
 
     def shared_params(self) -> dict[str, str]:
-        """The parameters every page shares (K, the method and its options), for links."""
-        shared = shared_param_names()
+        """The parameters every page shares (the dataset, K, the method and its options), for links."""
+        shared = link_param_names()
         return {name: value for name, value in self.to_params().items() if name in shared}
 
     def with_changes(self, **changes: object) -> ViewQuery:
@@ -84,11 +86,16 @@ def shared_param_names() -> tuple[str, ...]:
     return (*_SHARED, *(o.name for o in METHODS.options()))
 
 
+def link_param_names() -> tuple[str, ...]:
+    """What a link from page to page carries: the dataset, then the shared settings."""
+    return ("data", *shared_param_names())
+
+
 def url_contract() -> dict[str, object]:
-    """What the browser's URL glue needs (assets/url_sync.js): the shared parameters in
-    control order, their defaults, and per method whether it uses K and its options."""
+    """What the browser's URL glue needs (assets/url_sync.js): what nav links carry, the
+    method options and defaults, and per method whether it uses K and its options."""
     return {
-        "sharedParams": list(shared_param_names()),
+        "linkParams": list(link_param_names()),
         "options": [o.name for o in METHODS.options()],
         "defaults": {
             "algo": DEFAULT_METHOD,

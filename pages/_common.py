@@ -26,15 +26,16 @@ from dash import ClientsideFunction, Input, Output, State, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app.context import ResolvedView, app_context
-from app.links import playable
+from app.links import link, playable
 from components import ids
 from components.ui import job_panel, notices, view_skeleton
 from core import progress
 from core.cache import NotReady, computing
 from core.clustering import Clustering, ClusterProfile
+from core.datasets import UnknownDatasetError
 from core.engine import SongView, song_view
 from core.errors import DatasetError
-from core.query import ViewQuery, parse_query, shared_param_names
+from core.query import ViewQuery, shared_param_names
 from core.shared import StoreUnavailableError
 
 Body = Callable[[ResolvedView], Any]
@@ -92,7 +93,10 @@ def page_layout(
     _register_job(page, body)
 
     def layout(**raw_query: object) -> html.Div:
-        query, problems = parse_query(raw_query, app_context().limits())
+        try:
+            query, problems = app_context().parse(raw_query)
+        except UnknownDatasetError as gone:
+            return dataset_gone(gone)
         content = render(body, query)
         deferred = isinstance(content, Deferred)
         return html.Div(
@@ -112,6 +116,24 @@ def page_layout(
         )
 
     return layout
+
+
+def dataset_gone(error: UnknownDatasetError) -> html.Div:
+    """The page of a link to a dataset that is not here (never was, or removed after long disuse)."""
+    return html.Div(
+        [
+            dbc.Alert(
+                [
+                    html.H4("This dataset is no longer here", className="alert-heading"),
+                    html.P(str(error)),
+                    html.P("Whoever has the file can open it again with Open data, at the top of the page."),
+                ],
+                color="warning",
+                id=ids.DATASET_GONE,
+            ),
+            dcc.Link("Explore the default dataset instead", href=link("/")),
+        ]
+    )
 
 
 def _placeholder(_query: ViewQuery, what: str) -> Any:
@@ -173,7 +195,7 @@ def stored_query(data: dict[str, str] | None, **changes: object) -> ViewQuery:
     for name, value in changes.items():
         if value is None:
             params.pop(name, None)
-    query, _ = parse_query(params, app_context().limits())
+    query, _ = app_context().parse(params)
     return query
 
 
@@ -259,7 +281,7 @@ def song_views(view: ResolvedView, rows: Sequence[int]) -> list[SongView]:
     previews = view.context.previews
     views = []
     for row in rows:
-        song = song_view(view.catalog, view.clustering, int(row))
+        song = replace(song_view(view.catalog, view.clustering, int(row)), dataset=view.query.data)
         if song.preview is None:
             preview, pending = previews.resolve_now(song.id, song.title, song.artist)
             song = replace(song, preview=preview, preview_pending=pending)
@@ -269,6 +291,6 @@ def song_views(view: ResolvedView, rows: Sequence[int]) -> list[SongView]:
 
 def neighbour_views(view: ResolvedView, song_id: str, n: int = 10) -> list[tuple[SongView, float, tuple[str, ...]]]:
     """The n nearest songs to ``song_id`` as (view, distance, closest features)."""
-    found = view.context.engine.neighbours(song_id, view.params, n)
+    found = view.engine.neighbours(song_id, view.params, n)
     songs = song_views(view, [nb.row for nb in found])
     return [(song, nb.distance, nb.closest_features) for song, nb in zip(songs, found, strict=True)]

@@ -73,7 +73,7 @@ def plot_space(view: ResolvedView) -> PlotSpace:
             note += f" Showing a fixed sample of {DISPLAY_MAX:,} of {n:,} songs."
         titles = tuple(f"PC{i + 1} ({v:.0%} of variance)" for i, v in enumerate(variance))
         return PlotSpace(rows, projection.coords[rows], titles, query.view, note, projection.coords)
-    embedding = view.context.engine.embedding(view.params, query.proj)
+    embedding = view.engine.embedding(view.params, query.proj)
     name = PROJECTIONS[query.proj]
     coords = np.column_stack([embedding.coords, np.zeros(len(embedding.rows), dtype=np.float32)])
     note = f"{embedding.description} Computed once, in {embedding.seconds:.1f} s."

@@ -154,7 +154,7 @@ def body(view: ResolvedView) -> dbc.Row:
 
 
 def skeleton(query: ViewQuery, what: str) -> dbc.Row:
-    catalog = app_context().engine.catalog
+    catalog = app_context().engine_for(query.data).catalog
     waiting = view_skeleton(what)
     return _page(query, catalog.features, len(catalog), go.Figure(), waiting, "", go.Figure())
 

@@ -17,7 +17,7 @@ PAGE = "genres"
 
 
 def body(view: ResolvedView) -> list:
-    check = view.context.engine.genre_check(view.params)
+    check = view.engine.genre_check(view.params)
     if check is None:
         return [
             dbc.Alert(

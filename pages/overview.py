@@ -78,11 +78,11 @@ def _metrics(view: ResolvedView) -> dbc.Row:
 
 
 def _charts(view: ResolvedView) -> list:
-    engine, params, clustering = view.context.engine, view.params, view.clustering
+    engine, params, clustering = view.engine, view.params, view.clustering
     sizes = sizes_figure(clustering.sizes, [p.description for p in clustering.profiles], clustering.noise)
     justify = []
     if params.method.uses_k:
-        sweep = engine.sweep(params, range(K_MIN, view.context.k_max + 1))
+        sweep = engine.sweep(params, range(K_MIN, view.k_max + 1))
         justify = [
             dcc.Graph(id="overview-elbow", figure=elbow_figure(sweep.ks, sweep.inertia, params.k), **_GRAPH),
             dcc.Graph(
@@ -131,7 +131,7 @@ def _comparison(view: ResolvedView) -> dbc.Card:
         )
     )
     rows = []
-    for score in view.context.engine.compare(view.params):
+    for score in view.engine.compare(view.params):
         current_row = score.algorithm == view.params.algorithm
         rows.append(
             html.Tr(

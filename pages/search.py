@@ -35,7 +35,7 @@ def _results(view: ResolvedView) -> html.Div:
     query = view.query
     if not query.q.strip():
         return html.Div("Type part of a title or an artist's name.", className="text-muted small")
-    hits = view.context.engine.search(query.q, RESULTS)
+    hits = view.engine.search(query.q, RESULTS)
     if not hits:
         return html.Div(f"No song or artist matches “{query.q}”.", className="text-muted", id="search-no-results")
     items = []

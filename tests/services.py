@@ -3,6 +3,7 @@ stopped by the tests themselves (Debian's redis-server; skipped with a reason wi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -10,9 +11,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 REDIS_SERVER = shutil.which("redis-server")
 CELERY = Path(sys.executable).with_name("celery")
@@ -29,6 +32,37 @@ def gunicorn_command(port: int, workers: int = 2, threads: int = 4, timeout_s: i
     """The Procfile's ``web`` line on a loopback port: gthread workers serving app.wsgi:server."""
     command = [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "gthread"]
     return [*command, "--threads", str(threads), "--timeout", str(timeout_s), "app.wsgi:server"]
+
+
+def answers_health(base: str) -> bool:
+    try:
+        return requests.get(base + "/healthz", timeout=2).status_code == 200
+    except requests.RequestException:
+        return False
+
+
+@contextlib.contextmanager
+def serving(
+    env: dict[str, str], cwd: Path, workers: int = 2, timeout_s: int = 120, ready_s: float = 60.0
+) -> Iterator[str]:
+    """gunicorn as the Procfile runs it, on a free loopback port, with ``env``; yields its base
+    URL once /healthz answers (within ``ready_s``) and stops every process it started after."""
+    port = free_port()
+    process = subprocess.Popen(
+        gunicorn_command(port, workers=workers, timeout_s=timeout_s),
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: answers_health(base), "gunicorn to answer /healthz", timeout=ready_s)
+        yield base
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
 
 
 def wait_for(condition, what: str, timeout: float = 30.0) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import dash_bootstrap_components as dbc
 import numpy as np
@@ -336,7 +337,9 @@ def test_audio_player_plays_the_preview_and_names_its_source() -> None:
 
 def test_song_player_pending_lookup_gets_a_slot_for_this_song_and_place() -> None:
     player = song_player(song(title="T", preview_pending=True), "explorer-panel")
-    assert player.id == {"type": "preview-slot", "song": "s0", "where": "explorer-panel"}
+    assert player.id == {"type": "preview-slot", "song": "s0", "where": "explorer-panel", "data": ""}
+    uploaded = song_player(replace(song(title="T", preview_pending=True), dataset="ab" * 12), "explorer-panel")
+    assert uploaded.id["data"] == "ab" * 12
 
 
 @pytest.mark.parametrize("evil", EVIL)

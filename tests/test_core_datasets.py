@@ -53,6 +53,7 @@ def test_a_stored_catalog_is_the_catalog_the_csv_gives(tmp_path: Path) -> None:
     direct = load_catalog(csv)
     pd.testing.assert_frame_equal(stored.songs, direct.songs)
     assert stored.features == direct.features and stored.fingerprint == direct.fingerprint
+    assert stored.report.lines() == direct.report.lines()
 
 
 def test_four_people_uploading_one_file_at_once_get_one_dataset_parsed_once(
@@ -87,6 +88,14 @@ def test_an_upload_over_the_limit_or_broken_keeps_nothing(tmp_path: Path, conten
     with pytest.raises(DatasetError, match=message):
         _upload(store, content, name)
     assert _leftovers(store) == []
+
+
+def test_an_upload_that_ends_before_its_announced_length_keeps_nothing(tmp_path: Path) -> None:
+    store, data = DatasetStore(tmp_path), _csv_bytes()
+    with pytest.raises(DatasetError, match="interrupted"):
+        store.receive(io.BytesIO(data[:1000]), "cut.csv", expected_bytes=len(data))
+    assert _leftovers(store) == []
+    assert store.receive(io.BytesIO(data), "whole.csv", expected_bytes=len(data))
 
 
 @pytest.mark.parametrize(

@@ -271,7 +271,7 @@ def test_shared_param_names_hold_the_globals_and_every_option():
 
 def test_url_contract_lists_methods_options_and_defaults():
     contract = url_contract()
-    assert contract["sharedParams"] == list(shared_param_names())
+    assert contract["linkParams"] == ["data", *shared_param_names()]
     assert contract["options"][:3] == ["linkage", "eps", "min_samples"]
     methods = contract["methods"]
     assert {name: (m["usesK"], m["options"]) for name, m in methods.items() if name in METHODS.names()[:3]} == {
