@@ -27,7 +27,6 @@ import multiprocessing.connection
 import os
 import signal
 import threading
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -70,16 +69,6 @@ def _serve(requests: multiprocessing.connection.Connection, jobs: dict[str, Call
             requests.send(pid)
     finally:
         os._exit(0)
-
-
-def _other_threads_end(within_s: float) -> None:
-    deadline = time.monotonic() + within_s
-    for thread in threading.enumerate():
-        if thread is not threading.current_thread():
-            thread.join(max(0.0, deadline - time.monotonic()))
-    still = [t.name for t in threading.enumerate() if t is not threading.current_thread()]
-    if still:
-        log.warning("the job launcher forks beside running threads (%s)", ", ".join(still))
 
 
 class JobLauncher:
@@ -126,10 +115,8 @@ class LaunchingDiskcacheManager(DiskcacheManager):
 
     def start_launcher(self) -> None:
         """Fork the launcher. Call while this process runs a single thread and no lock is held:
-        after the app is fully built, before serving or starting any thread. Threads still
-        finishing (a test's previous server answering its last requests) get a few seconds to
-        end first; a gunicorn worker has none at this point."""
-        _other_threads_end(within_s=5.0)
+        after the app is fully built, before serving or starting any thread (a gunicorn worker
+        runs none at that point)."""
         self.launcher = JobLauncher(dict(self.func_registry))
 
     def call_job_fn(self, key: str, job_fn: Callable[..., Any], args: Any, context: Any) -> int:
