@@ -6,6 +6,7 @@ is demo data, and the Catalog is flagged ``is_demo`` so pages can say so too.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +15,8 @@ import pandas as pd
 from core.catalog import Catalog, catalog_from_frame, load_catalog
 from core.errors import DatasetError
 from core.features import DEFAULT_FEATURES
+
+log = logging.getLogger(__name__)
 
 #: Group centres in raw units: acousticness, danceability, duration_ms, energy,
 #: instrumentalness, liveness, loudness, speechiness, tempo, valence.
@@ -45,12 +48,17 @@ def demo_catalog(songs_per_group: int = 120, seed: int = 7) -> Catalog:
 
 
 def catalog_or_demo(path: Path) -> tuple[Catalog, list[str]]:
-    """The dataset at ``path``, or the demo catalog with a notice saying why."""
+    """The dataset at ``path``, or the demo catalog with a notice saying why. The notice is
+    shown to every visitor, so it names the file, never the folder it was looked for in
+    (the log has the full path)."""
     if not path.exists():
+        log.warning("no dataset at %s: serving the demo catalog", path)
         return demo_catalog(), [
-            f"No dataset at {path} (run `make data` or set AUDIOSPACE_DATA): showing built-in demo data."
+            f"No dataset file {path.name!r} was found (run `make data` or set AUDIOSPACE_DATA): "
+            "showing built-in demo data."
         ]
     try:
         return load_catalog(path), []
     except DatasetError as exc:
+        log.warning("the dataset at %s cannot be served: %s", path, exc)
         return demo_catalog(), [f"{exc} Showing built-in demo data instead."]

@@ -362,3 +362,15 @@ def test_windows_1252_tidytuesday_sample(shared_data: Path) -> None:
     assert set(catalog.songs["genre"]) == {"edm", "pop", "latin", "rap", "rock", "r&b"}
     assert catalog.report.rows_read == 5130
     assert catalog.report.rows_kept + catalog.report.dropped_rows == 5130
+
+
+def test_the_notice_for_a_missing_or_broken_dataset_names_the_file_not_its_folder(tmp_path: Path) -> None:
+    """Every visitor sees this notice; the server's folders are not theirs to know."""
+    from core.demo import catalog_or_demo
+
+    catalog, notices = catalog_or_demo(tmp_path / "songs.csv")
+    assert catalog.is_demo and "'songs.csv'" in notices[0] and str(tmp_path) not in notices[0]
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes(b"\x00\x01binary")
+    catalog, notices = catalog_or_demo(broken)
+    assert catalog.is_demo and "broken.csv" in notices[0] and str(tmp_path) not in notices[0]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -78,3 +79,26 @@ def test_a_dataset_evicted_for_space_says_so_on_every_worker(served: tuple[str, 
     answers = [requests.get(f"{base}/download/songs.csv", params={"data": first, "k": 3}, timeout=30) for _ in range(8)]
     assert {a.status_code for a in answers} == {404}
     assert all("no longer here" in a.text for a in answers)
+
+
+def test_an_upload_unused_past_its_age_is_gone(tmp_path: Path) -> None:
+    """With AUDIOSPACE_UPLOAD_DAYS at about a second, an upload nobody opened since is removed
+    when the next one arrives, and its link says so; the newer one stays."""
+    csv = tmp_path / "songs.csv"
+    csv.write_bytes(_csv(seed=98, songs=300))
+    env = {
+        **os.environ,
+        "AUDIOSPACE_DATA": str(csv),
+        "AUDIOSPACE_CACHE_DIR": str(tmp_path / "cache"),
+        "AUDIOSPACE_DATASETS_DIR": str(tmp_path / "datasets"),
+        "AUDIOSPACE_UPLOAD_DAYS": str(1 / 86400),
+        "AUDIOSPACE_PREVIEWS_ONLINE": "0",
+    }
+    with serving(env, tmp_path) as base:
+        old = _upload(base, _csv(seed=20), "old.csv").json()["id"]
+        time.sleep(1.5)
+        new = _upload(base, _csv(seed=21), "new.csv").json()["id"]
+        gone = requests.get(f"{base}/download/songs.csv", params={"data": old, "k": 3}, timeout=30)
+        kept = requests.get(f"{base}/download/songs.csv", params={"data": new, "k": 3}, timeout=30)
+    assert gone.status_code == 404 and "no longer here" in gone.text
+    assert kept.status_code == 503  # still there: its clustering is just not computed yet
