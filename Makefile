@@ -37,6 +37,7 @@ bench: install services
 	$(PY) bench/engine_bench.py
 	$(PY) bench/embedding_bench.py
 	$(PY) bench/ui_bench.py
+	$(PY) bench/datasets_bench.py
 
 data: install
 	$(PY) -m app.prepare --download

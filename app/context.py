@@ -17,6 +17,9 @@ catalogs in every worker; the models themselves are in the shared cache.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping
@@ -36,6 +39,14 @@ from core.projection import Projection
 from core.query import QueryLimits, ViewQuery, parse_query
 
 EXTENSION = "audiospace"
+
+
+def _return_freed_memory() -> None:
+    """Hand the memory of a dropped catalog back to the system: glibc keeps freed blocks for
+    reuse, so without this a worker's resident memory only ever grows."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 @dataclass
@@ -69,9 +80,15 @@ class AppContext:
         engine = Engine(self.datasets.catalog(data), self.engine.cache, seed=self.engine.seed)
         with self._engines_lock:
             engine = self._engines.setdefault(data, engine)
-            while len(self._engines) > self.settings.catalogs_in_memory:
-                self._engines.popitem(last=False)
+            dropped = [self._engines.popitem(last=False) for _ in range(len(self._engines) - self.capacity)]
+        if dropped:
+            del dropped
+            _return_freed_memory()
         return engine
+
+    @property
+    def capacity(self) -> int:
+        return self.settings.catalogs_in_memory
 
     def loaded_datasets(self) -> tuple[str, ...]:
         """Ids of the uploads this worker holds in memory, least recently used first."""
