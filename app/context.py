@@ -31,7 +31,7 @@ import flask
 
 from core.clustering import Clustering
 from core.config import K_MIN, Settings
-from core.datasets import DatasetStore, UnknownDatasetError
+from core.datasets import DatasetInfo, DatasetStore, UnknownDatasetError
 from core.engine import Engine
 from core.methods import ClusterParams
 from core.previews import PreviewFinder
@@ -61,6 +61,8 @@ class AppContext:
 
     #: Uploaded datasets; None when the app was built without a store (embedding, tests).
     datasets: DatasetStore | None = None
+    #: The operator's datasets from AUDIOSPACE_SHARED_DATASETS, offered to every visitor.
+    shared_datasets: list[DatasetInfo] = field(default_factory=list)
     _engines: OrderedDict[str, Engine] = field(default_factory=OrderedDict, repr=False)
     _engines_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 

@@ -21,7 +21,7 @@ from components import ids
 from core.cache import cached_only, open_model_cache
 from core.catalog import Catalog
 from core.config import Settings
-from core.datasets import DatasetStore
+from core.datasets import DatasetInfo, DatasetStore, share_folder
 from core.demo import catalog_or_demo
 from core.engine import Engine
 from core.errors import DatasetError
@@ -71,6 +71,11 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     if catalog is None:
         catalog, startup_notices = catalog_or_demo(settings.data_path)
     engine = Engine(catalog, open_model_cache(settings), seed=settings.seed)
+    datasets = DatasetStore(settings.datasets_folder, settings.store_limits)
+    shared: list[DatasetInfo] = []
+    if settings.shared_datasets_dir is not None and settings.shared_datasets_dir.is_dir():
+        shared, shared_notices = share_folder(datasets, settings.shared_datasets_dir)
+        startup_notices += shared_notices
     preview_store = open_store(settings.redis_url, settings.cache_dir / "previews", "previews")
     previews = PreviewFinder(settings.preview_settings(), preview_store)
     jobs = job_manager(settings)
@@ -80,7 +85,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
         previews=previews,
         jobs=manager_name(jobs),
         startup_notices=startup_notices,
-        datasets=DatasetStore(settings.datasets_folder, settings.store_limits),
+        datasets=datasets,
+        shared_datasets=shared,
     )
     # Bootstrap's CSS is served from assets/ (vendored), never from a CDN: the app works offline.
     app = dash.Dash(

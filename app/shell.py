@@ -97,7 +97,13 @@ def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
                 [
                     dcc.Store(id=ids.SETTINGS),
                     dcc.Store(id=ids.SHELL_CONFIG, data=url_contract()),
-                    open_data_panel(data, catalog.report.source, len(catalog), context.settings.store_limits),
+                    open_data_panel(
+                        data,
+                        catalog.report.source,
+                        len(catalog),
+                        context.settings.store_limits,
+                        [(info.name, info.songs, link("/", data=info.id)) for info in context.shared_datasets],
+                    ),
                     method_controls(catalog.features, methods, SCALER_LABELS),
                     notices(context.startup_notices, ids.STARTUP_NOTICES),
                     dbc.Alert(id=ids.CALLBACK_ERROR, is_open=False, color="danger", dismissable=True, className="py-2"),

@@ -182,11 +182,21 @@ def open_data_button() -> dbc.Button:
     return dbc.Button("Open data", id=ids.OPEN_DATA_BUTTON, size="sm", color="light", outline=True, className="ms-3")
 
 
-def open_data_panel(data: str | None, name: str, songs: int, limits: StoreLimits) -> dbc.Collapse:
+def open_data_panel(
+    data: str | None, name: str, songs: int, limits: StoreLimits, shared: Sequence[tuple[str, int, str]] = ()
+) -> dbc.Collapse:
     """Upload a CSV (drop zone or file picker, progress, the loader's answer, the column
-    mapping when needed) and the datasets this browser opened. The browser side is
-    assets/upload.js; ``data``, ``name`` and ``songs`` describe the dataset on screen, which
-    that list remembers when it is an upload."""
+    mapping when needed), the datasets this server offers everyone (``shared``: name, songs,
+    link) and the datasets this browser opened. The browser side is assets/upload.js;
+    ``data``, ``name`` and ``songs`` describe the dataset on screen, which that list
+    remembers when it is an upload."""
+    offered = [
+        html.Div(
+            [html.A(shared_name, href=href, className="shared-dataset-link"), html.Span(f" {count:,} songs")],
+            className="shared-dataset small",
+        )
+        for shared_name, count, href in shared
+    ]
     rules = (
         f"A CSV with a title column and audio features (.csv, .csv.gz, .tsv), up to "
         f"{limits.upload_bytes / 2**20:,.0f} MB and {limits.rows:,} songs. The file stays on this server; "
@@ -207,6 +217,7 @@ def open_data_panel(data: str | None, name: str, songs: int, limits: StoreLimits
                     html.Div(html.Div(className="progress-bar"), id=ids.UPLOAD_PROGRESS, className="progress d-none"),
                     html.Div(id=ids.UPLOAD_MESSAGE, className="upload-message", role="status"),
                     html.Div(id=ids.MAPPING_FORM, className="mapping-form"),
+                    *([html.H6("Datasets on this server", className="mt-3 mb-1"), *offered] if offered else []),
                     html.H6("Datasets opened in this browser", className="mt-3 mb-1"),
                     html.Div(id=ids.DATASETS_LIST, className="datasets-list small"),
                     html.Div(

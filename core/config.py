@@ -23,6 +23,7 @@
 | AUDIOSPACE_UPLOAD_COLUMNS | 1000 | most columns an upload may have |
 | AUDIOSPACE_DATASETS_MB | 5000 | total size of kept uploads; the least recently used go beyond it |
 | AUDIOSPACE_UPLOAD_DAYS | 30 | uploads nobody opened for this many days are removed |
+| AUDIOSPACE_SHARED_DATASETS | (none) | a folder whose CSV files every visitor can open (never removed) |
 | AUDIOSPACE_CATALOGS_IN_MEMORY | 4 | uploaded catalogs each worker keeps loaded (least recently used go) |
 
 Relative paths are taken from the project folder, so ``make run`` works from anywhere.
@@ -120,6 +121,8 @@ class Settings:
     datasets_dir: Path | None = None
     store_limits: StoreLimits = field(default_factory=StoreLimits)
     catalogs_in_memory: int = 4
+    #: A folder whose CSV files are offered to every visitor (core.datasets.share_folder).
+    shared_datasets_dir: Path | None = None
 
     @property
     def datasets_folder(self) -> Path:
@@ -162,4 +165,7 @@ class Settings:
                 max_age_days=float(_number(env, "AUDIOSPACE_UPLOAD_DAYS", 30, float, 0.0)),
             ),
             catalogs_in_memory=int(_number(env, "AUDIOSPACE_CATALOGS_IN_MEMORY", 4, int, 1)),
+            shared_datasets_dir=(
+                _path(env, "AUDIOSPACE_SHARED_DATASETS", "") if env.get("AUDIOSPACE_SHARED_DATASETS") else None
+            ),
         )

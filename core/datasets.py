@@ -11,6 +11,7 @@ nothing need it on a shared volume, see the README):
 
     files/<sha256>            an upload as received, decompressed; kept to map it again
     resolved/<key>            for a file opened with its headers recognised: the id it got
+    datasets/<id>/pinned      an operator's dataset (share_folder): never evicted
     datasets/<id>/songs.pkl   the parsed songs table (pickle: 1M songs load in 0.2 s, their
                               136 MB CSV in 3.5 s)
     datasets/<id>/meta.json   name, songs, features, mapping, the loader's report, sizes
@@ -131,10 +132,13 @@ class DatasetStore:
         finally:
             partial.unlink(missing_ok=True)
 
-    def open(self, file_sha256: str, name: str, mapping: Mapping[str, str] | None = None) -> DatasetInfo:
+    def open(
+        self, file_sha256: str, name: str, mapping: Mapping[str, str] | None = None, pinned: bool = False
+    ) -> DatasetInfo:
         """The dataset of a received file under ``mapping`` (None: recognised by the headers),
         parsed once however many processes ask at once. Raises the loader's DatasetError
-        (MappingNeededError when the columns must be chosen by hand)."""
+        (MappingNeededError when the columns must be chosen by hand). A ``pinned`` dataset
+        (the operator's) is kept whatever its age or the store's size."""
         source = self.root / "files" / file_sha256
         if not source.is_file():
             raise UnknownDatasetError("This upload is no longer here; open the file again.")
@@ -148,7 +152,9 @@ class DatasetStore:
             info = self._read_info(ident) or self._write(ident, catalog, name, file_sha256, source.stat().st_size)
             if ident != asked:
                 (self.root / "resolved" / asked).write_text(ident)
-        if info.size_bytes > self.limits.store_bytes:
+        if pinned:
+            self.pin(ident)
+        elif info.size_bytes > self.limits.store_bytes:
             shutil.rmtree(self.root / "datasets" / ident, ignore_errors=True)
             raise DatasetError(f"{name} is larger than this server keeps ({_megabytes(self.limits.store_bytes)}).")
         self.evict(keep=ident)
@@ -199,7 +205,8 @@ class DatasetStore:
         removed = []
         for ident, used, size, _sha in entries:
             too_old = now - used > self.limits.max_age_days * 86400
-            if ident == keep or (not too_old and total <= self.limits.store_bytes):
+            pinned = (self.root / "datasets" / ident / "pinned").exists()
+            if ident == keep or pinned or (not too_old and total <= self.limits.store_bytes):
                 continue
             shutil.rmtree(self.root / "datasets" / ident, ignore_errors=True)
             removed.append(ident)
@@ -210,6 +217,10 @@ class DatasetStore:
             if file.name not in kept and (file.name in freed or now - file.stat().st_mtime > 86400):
                 file.unlink(missing_ok=True)
         return removed
+
+    def pin(self, ident: str) -> None:
+        """Keep the dataset whatever its age or the store's size (an operator's dataset)."""
+        (self.root / "datasets" / ident / "pinned").touch()
 
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
@@ -322,3 +333,23 @@ def _decompressed(stream: BinaryIO | _CountingReader, name: str) -> Iterator[byt
 
 def _megabytes(n: int) -> str:
     return f"{n / 2**20:,.0f} MB"
+
+
+SHARED_SUFFIXES = (".csv", ".csv.gz", ".tsv")
+
+
+def share_folder(store: DatasetStore, folder: Path) -> tuple[list[DatasetInfo], list[str]]:
+    """Open every CSV in ``folder`` (not its subfolders) as a pinned dataset: an operator's
+    datasets, offered to every visitor and never evicted. Returns them by name, and a
+    notice per file that cannot serve (naming the file, never the folder)."""
+    shared, notices = [], []
+    files = sorted(p for p in folder.iterdir() if p.is_file() and p.name.lower().endswith(SHARED_SUFFIXES))
+    for path in files:
+        try:
+            with path.open("rb") as file:
+                info = store.open(store.receive(file, path.name), path.name, pinned=True)
+        except DatasetError as refused:
+            notices.append(f"The shared dataset {path.name!r} cannot be offered: {refused}")
+            continue
+        shared.append(info)
+    return shared, notices

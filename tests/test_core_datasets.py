@@ -15,7 +15,7 @@ import pytest
 
 import core.datasets
 from core.catalog import MappingNeededError, load_catalog
-from core.datasets import DatasetStore, StoreLimits, UnknownDatasetError, is_dataset_id
+from core.datasets import DatasetStore, StoreLimits, UnknownDatasetError, is_dataset_id, share_folder
 from core.errors import DatasetError
 from tests.conftest import blob_frame
 
@@ -170,3 +170,17 @@ def test_an_unknown_or_malformed_id_is_not_found(tmp_path: Path) -> None:
     for ident in ("0" * 24, "../../etc/passwd", "", "ABC"):
         with pytest.raises(UnknownDatasetError):
             store.catalog(ident)
+
+
+def test_a_shared_folder_is_offered_pinned_and_a_bad_file_in_it_named(tmp_path: Path) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "radio.csv").write_bytes(_csv_bytes(seed=5))
+    (folder / "notes.txt").write_text("not a dataset")
+    (folder / "broken.csv").write_bytes(b"\x00\x01")
+    store = DatasetStore(tmp_path / "store", StoreLimits(max_age_days=0, store_bytes=1))
+    shared, notices = share_folder(store, folder)
+    assert [info.name for info in shared] == ["radio.csv"] and shared[0].songs == 200
+    assert len(notices) == 1 and "'broken.csv'" in notices[0] and str(tmp_path) not in notices[0]
+    assert store.evict(now=time.time() + 365 * 86400) == []  # over every limit, but the operator's
+    assert len(store.catalog(shared[0].id)) == 200

@@ -113,3 +113,20 @@ def test_an_unknown_dataset_gets_a_clear_page_and_download_message(app: dash.Das
     with app.server.test_request_context():
         page = str(overview["layout"](data="0" * 24))
     assert "This dataset is no longer here" in page and str(tmp_path) not in page
+
+
+def test_the_operators_shared_datasets_are_offered_to_every_visitor(tmp_path: Path, blobs_csv) -> None:
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    (folder / "station-mix.csv").write_bytes(_csv(seed=8))
+    (folder / "broken.csv").write_bytes(b"")
+    csv, _ = blobs_csv
+    shared_app = create_app(Settings(data_path=csv, cache_dir=tmp_path / "cache", shared_datasets_dir=folder))
+    context = context_of(shared_app.server)
+    [offered] = context.shared_datasets
+    with shared_app.server.test_client() as client:
+        shell = client.get("/_dash-layout").get_data(as_text=True)
+    assert "Datasets on this server" in shell and "station-mix.csv" in shell
+    assert f"?data={offered.id}" in shell  # the link (Dash writes its slash as \u002f)
+    assert any("'broken.csv'" in notice for notice in context.startup_notices)
+    assert not any(str(tmp_path) in notice for notice in context.startup_notices)
