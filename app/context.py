@@ -36,7 +36,7 @@ from core.engine import Engine
 from core.methods import ClusterParams
 from core.previews import PreviewFinder
 from core.projection import Projection
-from core.query import QueryLimits, ViewQuery, parse_query
+from core.query import QueryLimits, ViewQuery, dataset_param, parse_query
 
 EXTENSION = "audiospace"
 
@@ -82,15 +82,12 @@ class AppContext:
         engine = Engine(self.datasets.catalog(data), self.engine.cache, seed=self.engine.seed)
         with self._engines_lock:
             engine = self._engines.setdefault(data, engine)
-            dropped = [self._engines.popitem(last=False) for _ in range(len(self._engines) - self.capacity)]
+            surplus = len(self._engines) - self.settings.catalogs_in_memory
+            dropped = [self._engines.popitem(last=False) for _ in range(surplus)]
         if dropped:
             del dropped
             _return_freed_memory()
         return engine
-
-    @property
-    def capacity(self) -> int:
-        return self.settings.catalogs_in_memory
 
     def loaded_datasets(self) -> tuple[str, ...]:
         """Ids of the uploads this worker holds in memory, least recently used first."""
@@ -118,18 +115,15 @@ class AppContext:
     def parse(self, raw: Mapping[str, object]) -> tuple[ViewQuery, list[str]]:
         """The validated query of raw URL parameters on the dataset they name, and a notice
         per replaced value. UnknownDatasetError when ``data`` names no dataset here."""
-        data = raw.get("data")
-        data = str(data[0] if isinstance(data, list | tuple) and data else data) if data else None
+        data = dataset_param(raw)
         query, notices = parse_query(raw, self.limits(self.engine_for(data)))
         return query.with_changes(data=data), notices
 
-    def params(self, query: ViewQuery) -> ClusterParams:
-        engine = self.engine_for(query.data)
-        return engine.params(query.k, query.features, query.scaler, query.algo, **dict(query.options))
-
     def resolve(self, query: ViewQuery) -> ResolvedView:
         """The view of ``query``: its parameters now, its clustering and projection when first asked."""
-        return ResolvedView(self, query, self.params(query), self.engine_for(query.data))
+        engine = self.engine_for(query.data)
+        params = engine.params(query.k, query.features, query.scaler, query.algo, **dict(query.options))
+        return ResolvedView(self, query, params, engine)
 
 
 @dataclass

@@ -25,7 +25,7 @@ from core.clustering import SCALER_LABELS
 from core.datasets import is_dataset_id
 from core.errors import DatasetError
 from core.methods import METHODS
-from core.query import url_contract
+from core.query import dataset_param, url_contract
 
 
 def _shell_controls() -> list[str]:
@@ -42,7 +42,7 @@ def page_dataset() -> str | None:
     dataset loads a new page (an upload, the Datasets list), so the shell stays right."""
     if not flask.has_request_context() or not flask.request.referrer:
         return None
-    data = parse_qs(urlsplit(flask.request.referrer).query).get("data", [None])[0]
+    data = dataset_param(parse_qs(urlsplit(flask.request.referrer).query))
     return data if is_dataset_id(data) else None
 
 

@@ -20,7 +20,7 @@ from flask import Flask, Response, jsonify, request
 
 from app.context import app_context
 from core.catalog import MappingNeededError
-from core.datasets import DatasetInfo, DatasetStore, UnknownDatasetError
+from core.datasets import DatasetInfo, DatasetStore, UnknownDatasetError, UploadTooLargeError
 from core.errors import DatasetError
 
 _NAME_SAFE = re.compile(r"[^\w .()+-]+")
@@ -62,11 +62,13 @@ def register_upload_routes(server: Flask, prefix: str = "/") -> None:
         limit = store.limits.upload_bytes
         if request.content_length is not None and request.content_length > limit * 2:
             # Even a gzip could not make this fit; refuse before reading it.
-            return _answer({"error": f"{name} is larger than the {limit / 2**20:,.0f} MB an upload may be."}, 413)
+            return _answer({"error": str(UploadTooLargeError(name, limit))}, 413)
         try:
             upload = store.receive(request.stream, name, request.content_length)
+        except UploadTooLargeError as refused:
+            return _answer({"error": str(refused)}, 413)
         except DatasetError as refused:
-            return _answer({"error": str(refused)}, 413 if "larger than" in str(refused) else 400)
+            return _answer({"error": str(refused)}, 400)
         except OSError:  # the connection broke while reading
             return _answer({"error": f"The upload of {name} was interrupted; nothing was kept."}, 400)
         return _opened(store, upload, name, None)

@@ -14,7 +14,7 @@ nothing need it on a shared volume, see the README):
     datasets/<id>/pinned      an operator's dataset (share_folder): never evicted
     datasets/<id>/songs.pkl   the parsed songs table (pickle: 1M songs load in 0.2 s, their
                               136 MB CSV in 3.5 s)
-    datasets/<id>/meta.json   name, songs, features, mapping, the loader's report, sizes
+    datasets/<id>/meta.json   the loader's report (name, songs, features, mapping), sizes
     tmp/                      writes in progress; renamed into place only when complete
 
 A rejected upload leaves nothing behind. Uploads unused for ``max_age_days`` go, and
@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import gzip
 import hashlib
 import json
 import os
@@ -37,7 +36,7 @@ import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
 from core.catalog import Catalog, LoadLimits, LoadReport, load_catalog
 from core.errors import DatasetError
@@ -68,20 +67,42 @@ class DatasetInfo:
     """What the store knows of one dataset without loading it."""
 
     id: str
-    name: str
-    songs: int
-    features: tuple[str, ...]
-    #: Role or feature -> the file's column it was read from.
-    mapping: dict[str, str]
-    report: tuple[str, ...]
+    #: What the loader did; its source is the name the file was uploaded under.
+    load_report: LoadReport
     #: Seconds since the epoch.
     created: float
     #: The catalog's content digest (core.catalog.fingerprint), which keys its models.
     fingerprint: str
-    #: The loader's LoadReport as a dict, to rebuild it with the catalog.
-    load_report: dict[str, Any]
     file_sha256: str
     size_bytes: int
+
+    @property
+    def name(self) -> str:
+        return self.load_report.source
+
+    @property
+    def songs(self) -> int:
+        return self.load_report.rows_kept
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.load_report.features
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """Role or feature -> the file's column it was read from."""
+        return self.load_report.roles
+
+    @property
+    def report(self) -> tuple[str, ...]:
+        return tuple(self.load_report.lines())
+
+
+class UploadTooLargeError(DatasetError):
+    """An upload over the size limit (HTTP 413)."""
+
+    def __init__(self, name: str, limit_bytes: int) -> None:
+        super().__init__(f"{name} is larger than the {_megabytes(limit_bytes)} an upload may be.")
 
 
 class UnknownDatasetError(DatasetError):
@@ -121,7 +142,7 @@ class DatasetStore:
                     out.write(chunk)
                     digest.update(chunk)
                     if out.tell() > limit:
-                        raise DatasetError(f"{name} is larger than the {_megabytes(limit)} an upload may be.")
+                        raise UploadTooLargeError(name, limit)
             if expected_bytes is not None and counted.bytes_read != expected_bytes:
                 raise DatasetError(f"The upload of {name} was interrupted; nothing was kept. Try again.")
             if partial.stat().st_size == 0:
@@ -149,7 +170,7 @@ class DatasetStore:
                 return known
             catalog = load_catalog(source, name=name, mapping=mapping, limits=self._load_limits())
             ident = dataset_id(file_sha256, catalog.report.roles)
-            info = self._read_info(ident) or self._write(ident, catalog, name, file_sha256, source.stat().st_size)
+            info = self._read_info(ident) or self._write(ident, catalog, file_sha256, source.stat().st_size)
             if ident != asked:
                 (self.root / "resolved" / asked).write_text(ident)
         if pinned:
@@ -182,14 +203,7 @@ class DatasetStore:
         except FileNotFoundError:
             raise UnknownDatasetError("This dataset was just removed; open the file again.") from None
         self._touch(folder)
-        fields = info.load_report
-        report = LoadReport(
-            **{**fields, "features": tuple(fields["features"]), "missing_features": tuple(fields["missing_features"])}
-        )
-        return Catalog(songs=songs, features=info.features, fingerprint=info.fingerprint, report=report)
-
-    def report_lines(self, ident: str) -> tuple[str, ...]:
-        return self.info(ident).report
+        return Catalog(songs=songs, features=info.features, fingerprint=info.fingerprint, report=info.load_report)
 
     # -- limits ---------------------------------------------------------------------------
 
@@ -222,9 +236,6 @@ class DatasetStore:
         """Keep the dataset whatever its age or the store's size (an operator's dataset)."""
         (self.root / "datasets" / ident / "pinned").touch()
 
-    def size_bytes(self) -> int:
-        return sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file())
-
     # -- internals ------------------------------------------------------------------------
 
     def _load_limits(self) -> LoadLimits:
@@ -242,9 +253,12 @@ class DatasetStore:
             raw = json.loads((self.root / "datasets" / ident / "meta.json").read_text())
         except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
             return None
-        return DatasetInfo(**{**raw, "features": tuple(raw["features"]), "report": tuple(raw["report"])})
+        report = raw["load_report"]
+        for listed in ("features", "missing_features"):
+            report[listed] = tuple(report[listed])
+        return DatasetInfo(**{**raw, "load_report": LoadReport(**report)})
 
-    def _write(self, ident: str, catalog: Catalog, name: str, file_sha256: str, file_bytes: int) -> DatasetInfo:
+    def _write(self, ident: str, catalog: Catalog, file_sha256: str, file_bytes: int) -> DatasetInfo:
         staging = self.root / "tmp" / f"dataset-{uuid.uuid4().hex}"
         staging.mkdir()
         try:
@@ -252,14 +266,9 @@ class DatasetStore:
                 pickle.dump(catalog.songs, file, protocol=pickle.HIGHEST_PROTOCOL)
             info = DatasetInfo(
                 id=ident,
-                name=name,
-                songs=len(catalog),
-                features=catalog.features,
-                mapping=catalog.report.roles,
-                report=tuple(catalog.report.lines()),
+                load_report=catalog.report,
                 created=time.time(),
                 fingerprint=catalog.fingerprint,
-                load_report=asdict(catalog.report),
                 file_sha256=file_sha256,
                 size_bytes=(staging / "songs.pkl").stat().st_size + file_bytes,
             )
@@ -325,7 +334,7 @@ def _decompressed(stream: BinaryIO | _CountingReader, name: str) -> Iterator[byt
                 yield data
                 data = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
             chunk = stream.read(_CHUNK)
-    except (zlib.error, gzip.BadGzipFile):
+    except zlib.error:
         raise DatasetError(f"{name} is not a gzip file we can read.") from None
     if not inflater.eof:
         raise DatasetError(f"{name} ends before its gzip data does: the file is truncated.")

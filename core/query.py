@@ -125,6 +125,12 @@ def _first(value: object) -> str | None:
     return None if value is None else str(value)
 
 
+def dataset_param(params: Mapping[str, object]) -> str | None:
+    """The ``data`` parameter as given (None when absent or empty); whether such a dataset
+    exists is the dataset store's to say."""
+    return _first(params.get("data")) or None
+
+
 def _parse_int(raw: str | None) -> int | None:
     try:
         return int(raw) if raw is not None else None
