@@ -20,6 +20,7 @@ the model cache computes each value once.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import diskcache
@@ -33,13 +34,35 @@ from core.config import Settings
 RESULT_EXPIRE_S = 600
 
 
+class _OwnResultKeys:
+    """Every job request gets a result key of its own.
+
+    Dash derives the key from the callback's source and arguments, which is meant for
+    memoising with ``cache_by``. We do not memoise (the model cache does), so the first page
+    to fetch a result deletes it: two pages asking for one view at once (two people opening a
+    shared link, one file uploaded on two servers) shared a key, and one of them waited for
+    ever on a result the other had taken.
+    """
+
+    def build_cache_key(self, fn: Any, args: Any, cache_args_to_ignore: Any, triggered: Any) -> str:
+        return f"{super().build_cache_key(fn, args, cache_args_to_ignore, triggered)}-{secrets.token_hex(8)}"  # type: ignore[misc]
+
+
+class EmbeddedJobs(_OwnResultKeys, LaunchingDiskcacheManager):
+    """Jobs forked by this worker's launcher, results in a disk cache."""
+
+
+class CeleryJobs(_OwnResultKeys, CeleryManager):
+    """Jobs run by Celery workers, results in Redis."""
+
+
 def job_manager(settings: Settings) -> Any:
     """The background-callback manager of this deployment (see the module docstring). The
     embedded one forks jobs from this process, which therefore runs OpenMP on one thread;
     call its ``start_launcher`` once the app is built (app.factory does)."""
     if not settings.redis_url:
         threadpool_limits(1, user_api="openmp")
-        return LaunchingDiskcacheManager(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=RESULT_EXPIRE_S)
+        return EmbeddedJobs(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=RESULT_EXPIRE_S)
     from celery import Celery  # imported here: the embedded deployment never needs Celery
 
     celery = Celery("audiospace", broker=settings.redis_url, backend=settings.redis_url)
@@ -51,7 +74,7 @@ def job_manager(settings: Settings) -> Any:
         result_expires=RESULT_EXPIRE_S,
         broker_connection_retry_on_startup=True,
     )
-    return CeleryManager(celery, expire=RESULT_EXPIRE_S)
+    return CeleryJobs(celery, expire=RESULT_EXPIRE_S)
 
 
 def manager_name(manager: Any) -> str:

@@ -170,11 +170,6 @@ def _register_job(page: str, body: Body) -> None:
         Output(ids.page_body(page), "children", allow_duplicate=True),
         Output(ids.page_query(page), "data", allow_duplicate=True),
         Input(ids.page_job(page), "data"),
-        # Dash keys a job's result by the callback's source and arguments; every page's job
-        # has this source, so the page's own id is an argument too. Without it a page could
-        # be handed another page's job result for the same query (seen: the overview's body
-        # drawn inside the cluster cards page).
-        State(ids.job_panel(page), "id"),
         background=True,
         progress=Output(ids.job_progress(page), "children"),
         running=[
@@ -185,9 +180,7 @@ def _register_job(page: str, body: Body) -> None:
         interval=300,
         prevent_initial_call=True,
     )
-    def compute(
-        set_progress: Callable[[str], None], job: dict[str, str] | None, _page: str
-    ) -> tuple[Any, dict[str, str]]:
+    def compute(set_progress: Callable[[str], None], job: dict[str, str] | None) -> tuple[Any, dict[str, str]]:
         if not isinstance(job, dict):
             raise PreventUpdate
         query = stored_query(job)
