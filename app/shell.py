@@ -78,6 +78,7 @@ def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
                 ),
                 dbc.Badge(
                     f"{source} · {len(catalog):,} songs",
+                    title=f"{source} · {len(catalog):,} songs",
                     color="warning" if catalog.is_demo else "secondary",
                     className="ms-3 dataset-badge",
                     id=ids.DATASET_BADGE,

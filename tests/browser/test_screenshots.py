@@ -7,13 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 import dash
+import pandas as pd
 import pytest
 from dash.testing.composite import DashComposite
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 
 from app.context import context_of
-from tests.browser.support import open_page, panel_song, wait_for_count, wait_idle, wait_until
+from tests.browser.support import console_errors, open_page, panel_song, wait_for_count, wait_idle, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -53,8 +54,9 @@ def _shoot(duo: DashComposite, name: str) -> None:
 
 @pytest.mark.skipif(os.environ.get("UPDATE_SCREENSHOTS") != "1", reason="set UPDATE_SCREENSHOTS=1 to rewrite them")
 @pytest.mark.skipif(not REFERENCE_CSV.exists(), reason=f"the reference data is not at {REFERENCE_CSV}")
-def test_readme_screenshots(dash_duo: DashComposite, make_app: Callable[[Path], dash.Dash]) -> None:
-    """Each page as a user first sees it at 1400×900; explorer and search with a song open."""
+def test_readme_screenshots(dash_duo: DashComposite, make_app: Callable[[Path], dash.Dash], tmp_path: Path) -> None:
+    """Each page as a user first sees it at 1400×900; explorer and search with a song open; the
+    Open data panel asking which columns a renamed export's title and features are."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     driver = dash_duo.driver
     driver.implicitly_wait(0)
@@ -88,3 +90,20 @@ def test_readme_screenshots(dash_duo: DashComposite, make_app: Callable[[Path], 
     wait_for_count(driver, ".cluster-card", 5)
     wait_until(driver, lambda d: len(d.find_elements(By.CSS_SELECTOR, ".mini-profile .bars")) == 5, "mini profiles")
     _shoot(dash_duo, "clusters")
+
+    open_page(dash_duo, "/", "#overview-sizes .bars")
+    driver.find_element(By.ID, "open-data-button").click()
+    chooser = wait_until(driver, lambda d: d.find_element(By.ID, "open-data-file"), "the Open data panel")
+    chooser.send_keys(str(_renamed_export(tmp_path)))
+    wait_until(driver, lambda d: d.find_elements(By.ID, "mapping-submit"), "the column mapping form")
+    _shoot(dash_duo, "open-data")
+    console_errors(dash_duo)  # the 422 that asked for the mapping is expected
+
+
+def _renamed_export(folder: Path) -> Path:
+    """200 reference songs under the column names a German export might give them."""
+    songs = pd.read_csv(REFERENCE_CSV, nrows=200, index_col=0)
+    renamed = songs.rename(columns={"song_title": "Titel", "artist": "Künstler", "energy": "Energie"})
+    path = folder / "my-library-export.csv"
+    renamed.to_csv(path, index=False)
+    return path
