@@ -21,6 +21,7 @@ from app.context import AppContext, app_context
 from app.links import link, playable
 from components import ids
 from components.ui import audio_player, k_control, method_controls, notices, open_data_button, open_data_panel
+from core.catalog import Catalog
 from core.clustering import SCALER_LABELS
 from core.datasets import is_dataset_id
 from core.errors import DatasetError
@@ -46,6 +47,10 @@ def page_dataset() -> str | None:
     return data if is_dataset_id(data) else None
 
 
+def _dataset_name(catalog: Catalog) -> str:
+    return "demo data" if catalog.is_demo else catalog.report.source
+
+
 def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
     try:
         engine = context.engine_for(data)
@@ -57,7 +62,7 @@ def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
         dbc.NavItem(dbc.NavLink(p["name"], href=link(p["path"]), id=ids.nav_link(link(p["path"])), active="exact"))
         for p in sorted(pages, key=lambda p: p["order"])
     ]
-    source = "demo data" if catalog.is_demo else catalog.report.source
+    source = _dataset_name(catalog)
     navbar = dbc.Navbar(
         dbc.Container(
             [
@@ -103,7 +108,10 @@ def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
                         catalog.report.source,
                         len(catalog),
                         context.settings.store_limits,
-                        [(info.name, info.songs, link("/", data=info.id)) for info in context.shared_datasets],
+                        [
+                            (_dataset_name(context.engine.catalog), len(context.engine.catalog), link("/")),
+                            *[(info.name, info.songs, link("/", data=info.id)) for info in context.shared_datasets],
+                        ],
                     ),
                     method_controls(catalog.features, methods, SCALER_LABELS),
                     notices(context.startup_notices, ids.STARTUP_NOTICES),

@@ -12,6 +12,7 @@ import pytest
 
 from app.context import context_of
 from app.factory import create_app
+from app.shell import shell_layout
 from core.config import Settings
 from core.datasets import StoreLimits
 from tests.conftest import blob_frame
@@ -115,7 +116,7 @@ def test_an_unknown_dataset_gets_a_clear_page_and_download_message(app: dash.Das
     assert "This dataset is no longer here" in page and str(tmp_path) not in page
 
 
-def test_the_operators_shared_datasets_are_offered_to_every_visitor(tmp_path: Path, blobs_csv) -> None:
+def test_the_operators_datasets_are_offered_to_every_visitor(tmp_path: Path, blobs_csv) -> None:
     folder = tmp_path / "shared"
     folder.mkdir()
     (folder / "station-mix.csv").write_bytes(_csv(seed=8))
@@ -127,6 +128,10 @@ def test_the_operators_shared_datasets_are_offered_to_every_visitor(tmp_path: Pa
     with shared_app.server.test_client() as client:
         shell = client.get("/_dash-layout").get_data(as_text=True)
     assert "Datasets on this server" in shell and "station-mix.csv" in shell
+    with shared_app.server.test_request_context("/"):
+        links = [c for c in shell_layout(context)._traverse() if getattr(c, "className", "") == "shared-dataset-link"]
+    # first the operator's own dataset: the way back from an upload
+    assert [(a.children, a.href) for a in links] == [(csv.name, "/"), ("station-mix.csv", f"/?data={offered.id}")]
     assert f"?data={offered.id}" in shell  # the link (Dash writes its slash as \u002f)
     assert any("'broken.csv'" in notice for notice in context.startup_notices)
     assert not any(str(tmp_path) in notice for notice in context.startup_notices)
