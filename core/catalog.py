@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DatasetError
-from core.features import DEFAULT_FEATURES
+from core.features import DEFAULT_FEATURES, FEATURE_RANGES, FEATURE_UNITS
 from core.previews import safe_preview_url
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -49,7 +49,7 @@ _DELIMITERS = (",", ";", "\t", "|")
 _TEXT_ALIASES = {alias for role in TEXT_COLUMNS for alias in ALIASES[role]}
 _SPOTIFY_ID = re.compile(r"(?:spotify:track:|open\.spotify\.com/track/)([A-Za-z0-9]+)")
 _SAFE_ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-_DECIMAL_COMMA = r"^([+-]?\d*),(\d+)$"
+_DECIMAL_COMMA = r"^([+-]?\d*),(\d+(?:[eE][+-]?\d+)?)$"
 
 
 #: Sample values shown per column when a person maps a file's columns by hand.
@@ -216,6 +216,9 @@ def _parse(data: bytes, report: LoadReport, mapping: Mapping[str, str] | None, l
     header = data[: data.find(b"\n")] if b"\n" in data else data
     header_text = header.decode(encoding, errors="replace")
     report.delimiter = max(_DELIMITERS, key=header_text.count)
+    fields = header_text.count(report.delimiter) + 1  # pandas takes minutes over a line of 10M commas
+    if fields > limits.columns:
+        raise DatasetError(f"{report.source} has {fields:,} columns; at most {limits.columns:,} are accepted.")
     options = {
         "sep": report.delimiter,
         "encoding": encoding,
@@ -228,10 +231,6 @@ def _parse(data: bytes, report: LoadReport, mapping: Mapping[str, str] | None, l
         warnings.simplefilter("always")
         try:
             columns = pd.read_csv(io.BytesIO(data), nrows=0, **options).columns
-            if len(columns) > limits.columns:
-                raise DatasetError(
-                    f"{report.source} has {len(columns):,} columns; at most {limits.columns:,} are accepted."
-                )
             # Text roles are read as text, exactly as written (a title "1999" or "NA" stays
             # so); every other column is left to pandas' fast number parsing, and one that
             # holds anything but numbers arrives as text for _numeric_features to coerce.
@@ -340,7 +339,6 @@ def _numeric_features(frame: pd.DataFrame, roles: dict[str, str], report: LoadRe
                 # Files separated by ; (spreadsheet exports in many locales) write 0,5 for 0.5.
                 text = text.str.replace(_DECIMAL_COMMA, r"\1.\2", regex=True)
             values = pd.to_numeric(text, errors="coerce").astype("float64")
-        values = values.where(np.isfinite(values))
         share = values.notna().mean() if len(values) else 0.0
         if share < MIN_NUMERIC_SHARE:
             report.notes.append(f"Left out '{roles[feature]}': only {share:.0%} of its cells are numbers.")
@@ -381,6 +379,29 @@ def _drop(report: LoadReport, mask: pd.Series, reason: str) -> pd.Series:
     return ~mask
 
 
+def _outside_ranges(features: pd.DataFrame) -> pd.DataFrame:
+    """True where a value (inf included) lies outside its feature's FEATURE_RANGES."""
+    return pd.DataFrame(
+        {f: ~features[f].between(*FEATURE_RANGES[f]) & features[f].notna() for f in features.columns},
+        index=features.index,
+    )
+
+
+def _range_reason(outside: pd.DataFrame) -> str:
+    """The drop reason naming the range of each feature that had a value outside it."""
+
+    def bound(value: float) -> str:
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:g}"
+
+    rules = "; ".join(
+        f"{feature} {bound(FEATURE_RANGES[feature][0])} to {bound(FEATURE_RANGES[feature][1])}"
+        + (f" {FEATURE_UNITS[feature]}" if feature in FEATURE_UNITS else "")
+        for feature in outside.columns
+        if outside[feature].any()
+    )
+    return f"with a value outside what the feature can be ({rules})"
+
+
 def _content_ids(songs: pd.DataFrame, features: tuple[str, ...]) -> pd.Series:
     """16-hex-digit ids from title, artist and feature values (stable across runs)."""
     hashed = pd.util.hash_pandas_object(songs[["title", "artist", *features]], index=False)
@@ -405,6 +426,8 @@ def _build_catalog(data: bytes, report: LoadReport, mapping: Mapping[str, str] |
     if "preview_url" in songs.columns:
         songs["preview_url"] = _playable_previews(songs["preview_url"], report)
     keep = _drop(report, features.isna().any(axis=1), "with a missing or non-numeric feature value")
+    outside = _outside_ranges(features)[keep]
+    keep &= _drop(report, outside.any(axis=1).reindex(keep.index, fill_value=False), _range_reason(outside))
     keep &= _drop(report, songs["title"].eq("") & keep, "without a title")
     songs = songs[keep]
 

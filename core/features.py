@@ -33,6 +33,24 @@ FEATURE_LABELS: dict[str, str] = {
     "valence": "valence",
 }
 
+#: The values a feature can physically take (inclusive), generous enough for every real
+#: catalog we know (Spotify's loudness reaches about +5 dB, tempo 0 marks silence, a mix
+#: can last hours). A row outside them is a broken export (1e308, inf, a duration in
+#: years) and is dropped at load: one such value would otherwise overflow the scaling
+#: and empty every view.
+FEATURE_RANGES: dict[str, tuple[float, float]] = {
+    "acousticness": (0.0, 1.0),
+    "danceability": (0.0, 1.0),
+    "duration_ms": (0.0, 7 * 24 * 3600 * 1000.0),
+    "energy": (0.0, 1.0),
+    "instrumentalness": (0.0, 1.0),
+    "liveness": (0.0, 1.0),
+    "loudness": (-100.0, 20.0),
+    "speechiness": (0.0, 1.0),
+    "tempo": (0.0, 1000.0),
+    "valence": (0.0, 1.0),
+}
+
 #: Unit shown next to raw values; features without one are 0..1 scores.
 FEATURE_UNITS: dict[str, str] = {"duration_ms": "ms", "loudness": "dB", "tempo": "BPM"}
 

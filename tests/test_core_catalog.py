@@ -137,8 +137,9 @@ def test_mostly_text_feature_column_is_left_out_not_fatal() -> None:
 
 
 def test_bad_cells_are_coerced_rows_dropped_and_counted() -> None:
-    """Numbers with spaces are read; text, blanks and infinities drop their row; untitled rows drop;
-    each row counts once, under one reason, and the report says it in words."""
+    """Numbers with spaces are read; text and blanks drop their row, as do infinities (outside
+    what the feature can be); untitled rows drop; each row counts once, under one reason, and
+    the report says it in words."""
     csv = (
         "title,energy,tempo\n"
         "Good one, 0.5 ,120\n"
@@ -154,12 +155,13 @@ def test_bad_cells_are_coerced_rows_dropped_and_counted() -> None:
     assert catalog.songs.loc[0, "energy"] == 0.5
     report = catalog.report
     assert report.rows_read == 7
-    assert report.dropped == {"with a missing or non-numeric feature value": 4, "without a title": 1}
+    outside = "with a value outside what the feature can be (energy 0 to 1)"
+    assert report.dropped == {"with a missing or non-numeric feature value": 3, outside: 1, "without a title": 1}
     assert report.dropped_rows == 5
     assert report.rows_read == report.rows_kept + report.dropped_rows
     lines = report.lines()
     assert lines[0] == "Read 7 rows from the uploaded file (UTF-8, comma-separated)."
-    assert "Dropped 5 rows: 4 with a missing or non-numeric feature value; 1 without a title." in lines
+    assert f"Dropped 5 rows: 3 with a missing or non-numeric feature value; 1 {outside}; 1 without a title." in lines
     assert lines[-1] == "Kept 2 songs."
 
 
@@ -193,6 +195,64 @@ def test_semicolon_file_with_decimal_commas() -> None:
     catalog = load_catalog(b"title;energy;loudness\nA;0,5;-5,25\nB;0,75;-7\n")
     assert catalog.songs["energy"].tolist() == [0.5, 0.75]
     assert catalog.songs["loudness"].tolist() == [-5.25, -7.0]
+
+
+def test_a_european_export_loads_whole_even_with_exponents() -> None:
+    """Decimal commas in scientific notation (6,34e-06, as spreadsheets write tiny
+    instrumentalness values) are numbers too: every row is kept."""
+    rng = np.random.default_rng(5)
+    frame = pd.DataFrame(
+        {
+            "song_title": [f"Song {i}" for i in range(200)],
+            "instrumentalness": 10 ** rng.uniform(-7, 0, 200),
+            "energy": rng.uniform(0, 1, 200),
+        }
+    )
+    european = frame.to_csv(index=False, sep=";", decimal=",").encode()
+    assert b"e-0" in european
+    catalog = load_catalog(european)
+    assert catalog.report.dropped.get("with a missing or non-numeric feature value", 0) == 0
+    assert len(catalog) == len(load_catalog(frame.to_csv(index=False).encode()))
+    assert catalog.songs["instrumentalness"].min() < 1e-4
+
+
+@pytest.mark.parametrize(
+    ("feature", "value"),
+    [
+        ("energy", "1e308"),
+        ("energy", "-0.2"),
+        ("tempo", "inf"),
+        ("tempo", "-inf"),
+        ("loudness", "-1e308"),
+        ("duration_ms", "1e300"),
+        ("valence", "1.5"),
+    ],
+)
+def test_a_value_no_song_can_have_drops_its_row_and_says_which_rule(feature: str, value: str) -> None:
+    """Extreme numbers (1e308, infinities, a duration in aeons, a score above 1) are dropped
+    at load with the feature's range in the report, so no view overflows."""
+    header = "title,energy,tempo,loudness,duration_ms,valence"
+    good = {"energy": "0.5", "tempo": "120", "loudness": "-6", "duration_ms": "200000", "valence": "0.4"}
+    broken = {**good, feature: value}
+    rows = [f"Fine {i}," + ",".join(good.values()) for i in range(3)] + ["Broken," + ",".join(broken.values())]
+    catalog = load_catalog((header + "\n" + "\n".join(rows) + "\n").encode())
+    assert catalog.songs["title"].tolist() == ["Fine 0", "Fine 1", "Fine 2"]
+    [reason] = catalog.report.dropped
+    assert reason.startswith("with a value outside what the feature can be") and feature in reason
+    assert np.isfinite(catalog.feature_matrix()).all()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"," * 10_000_000,  # one line of commas: pandas took minutes over it
+        (",".join(["energy"] * 200_000) + "\n" + ",".join(["1"] * 200_000) + "\n").encode(),  # duplicate names
+    ],
+    ids=["10MB-of-commas", "200k-duplicate-columns"],
+)
+def test_a_header_of_too_many_columns_is_refused_at_once(content: bytes) -> None:
+    with pytest.raises(DatasetError, match="columns; at most 1,000 are accepted"):
+        load_catalog(content, name="wide.csv")
 
 
 def test_windows_1252_file_keeps_its_characters(write_csv: WriteCsv) -> None:

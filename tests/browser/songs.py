@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from core.features import DEFAULT_FEATURES
+from core.features import DEFAULT_FEATURES, FEATURE_RANGES
 
 FEATURES = DEFAULT_FEATURES
 #: Four far-apart groups (raw units, in FEATURES order) so clusters are unambiguous.
@@ -60,6 +60,7 @@ def write_catalog_csv(path: Path, seed: int = 3) -> Path:
     index = 0
     for group, centre in GROUPS.items():
         values = rng.normal(centre, SPREAD, size=(PER_GROUP, len(FEATURES)))
+        values = np.clip(values, *np.array([FEATURE_RANGES[f] for f in FEATURES]).T)  # 0..1 scores stay so
         for i in range(PER_GROUP):
             sid = song_id(index)
             artist = "Beyoncé" if sid == Known.beyonce else f"{group} Band {i % 7 + 1}"
