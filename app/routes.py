@@ -6,6 +6,7 @@ import logging
 import os
 import re
 
+from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
@@ -50,6 +51,8 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
         so one that reaches here from the callback route comes from a malformed request."""
         if isinstance(error, HTTPException):
             return error
+        if "/_dash-component-suites/" in request.path and isinstance(error, DependencyException | OSError):
+            return _plain("Not found.", 404)  # a script Dash does not serve (or a path probing for one)
         if request.path.endswith("/_dash-update-component"):
             log.warning("malformed callback request: %s: %s", type(error).__name__, error)
             return _plain("Malformed callback request.", 400)

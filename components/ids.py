@@ -22,6 +22,8 @@ CALLBACK_ERROR = "callback-error"
 COPY_LINK = "copy-link"
 DATASET_BADGE = "dataset-badge"
 DATASET_GONE = "dataset-gone"
+#: The note of a page comparing clusters when the method found none.
+NO_CLUSTERS = "no-clusters"
 #: The Open data control (assets/upload.js drives everything inside the panel).
 OPEN_DATA_BUTTON = "open-data-button"
 OPEN_DATA_PANEL = "open-data-panel"

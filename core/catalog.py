@@ -43,6 +43,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 TEXT_COLUMNS = ("id", "title", "artist", "genre", "preview_url")
 MIN_FEATURES = 2
+#: Fewer songs cannot be clustered: K starts at 2 and must be below the number of songs.
+MIN_SONGS = 3
 #: A feature column with fewer parseable numbers than this share is left out.
 MIN_NUMERIC_SHARE = 0.5
 _DELIMITERS = (",", ";", "\t", "|")

@@ -37,6 +37,7 @@ from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silho
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from core.catalog import MIN_SONGS
 from core.errors import DatasetError
 from core.features import feature_label
 
@@ -57,6 +58,11 @@ NOISE_DESCRIPTION = "Noise: not close enough to any dense group (DBSCAN)"
 
 def check_k(k: int, n_songs: int) -> None:
     """Raise DatasetError unless 2 <= k < n_songs (silhouette needs a song to spare)."""
+    if n_songs < MIN_SONGS:
+        raise DatasetError(
+            f"{n_songs:,} song{'' if n_songs == 1 else 's'} cannot be clustered: at least {MIN_SONGS} are needed "
+            "(K starts at 2 and must be below the number of songs)."
+        )
     if not 2 <= k < n_songs:
         raise DatasetError(f"K={k} cannot be used with {n_songs:,} songs: K must be between 2 and {n_songs - 1:,}.")
 

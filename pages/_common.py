@@ -268,6 +268,17 @@ def picked_song(pick: dict | None = None) -> str:
     raise PreventUpdate
 
 
+def no_clusters(view: ResolvedView) -> dbc.Alert:
+    """What a page comparing clusters shows when the method found none (DBSCAN: all noise)."""
+    return dbc.Alert(
+        f"{view.params.describe()} put all {view.clustering.noise:,} songs in no cluster, so there are no "
+        "clusters to compare. A larger eps or a smaller min_samples finds some; the overview's k-distance "
+        "plot suggests an eps.",
+        color="info",
+        id=ids.NO_CLUSTERS,
+    )
+
+
 def shown_profiles(clustering: Clustering) -> tuple[tuple[ClusterProfile, ...], str]:
     """The profiles of the largest MAX_CLUSTERS_SHOWN clusters, and a note when some are left out."""
     profiles = clustering.profiles[:MAX_CLUSTERS_SHOWN]

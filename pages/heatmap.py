@@ -12,7 +12,15 @@ from components import ids
 from components.figures import GRAPH_CONFIG, distribution_figure, mean_profile_figure, zscore_heatmap
 from components.song_panel import cluster_badge
 from core.features import feature_title
-from pages._common import MAX_CLUSTERS_SHOWN, follow_settings, or_job, page_layout, shown_profiles, stored_query
+from pages._common import (
+    MAX_CLUSTERS_SHOWN,
+    follow_settings,
+    no_clusters,
+    or_job,
+    page_layout,
+    shown_profiles,
+    stored_query,
+)
 
 dash.register_page(__name__, path="/heatmap", name="Heatmap", order=2, title="Heatmap · Audio Space Explorer")
 PAGE = "heatmap"
@@ -65,6 +73,8 @@ def body(view: ResolvedView) -> list:
     clustering = view.clustering
     features = clustering.features
     profiles, shown_note = shown_profiles(clustering)
+    if not profiles:
+        return [no_clusters(view)]
     zscores = np.array([[p.zscores[f] for f in features] for p in profiles])
     means = np.array([[p.means[f] for f in features] for p in profiles])
     raw = view.catalog.songs[list(features)]

@@ -305,3 +305,33 @@ def test_every_job_request_keeps_its_result_apart(app: dash.Dash) -> None:
             result_keys.add(manager.build_cache_key(spec["callback"].__wrapped__, [query], [], None))
     assert len(jobs) == len(dash.page_registry) - 1  # every page but the 404
     assert len(result_keys) == 2 * len(jobs)
+
+
+# -- every real parameter combination draws every page ---------------------------------------
+REAL_QUERIES = [
+    {"algo": "dbscan", "eps": "0.3"},  # every song noise: nothing to compare
+    {"algo": "dbscan", "eps": "1e-300"},
+    {"algo": "dbscan", "eps": "1e300"},
+    {"algo": "dbscan", "min_samples": "1"},
+    {"algo": "dbscan", "min_samples": "100000"},
+    {"algo": "hierarchical", "linkage": "single", "k": "12"},
+    {"algo": "hierarchical", "linkage": "average", "k": "2"},
+    {"features": "energy,tempo", "scaler": "minmax"},
+    {"features": "tempo,loudness", "scaler": "robust", "k": "12"},
+]
+
+
+@pytest.mark.parametrize("raw", REAL_QUERIES, ids=lambda raw: "&".join(f"{k}={v}" for k, v in raw.items()))
+def test_every_page_draws_every_real_parameter_combination(app: dash.Dash, raw: dict[str, str]) -> None:
+    """Never an exception or an error box for a URL the controls can make: an all-noise
+    DBSCAN gets a note on the heatmap instead of a crash (it raised before)."""
+    with app.server.test_client() as client:
+        client.get("/")
+    for page in dash.page_registry.values():
+        with app.server.test_request_context("/"):
+            drawn = page["layout"](**raw)
+        assert "page-error" not in str(drawn), (page["path"], raw)
+    heatmap = next(p for p in dash.page_registry.values() if p["path"] == "/heatmap")
+    with app.server.test_request_context("/"):
+        noise_only = heatmap["layout"](algo="dbscan", eps="0.3")
+    assert "no clusters to compare" in find(noise_only, "no-clusters").children

@@ -85,7 +85,8 @@ def test_unusable_file_exits_nonzero_with_a_plain_message(tmp_path: Path) -> Non
     ("content", "args", "message"),
     [
         ("title,energy\nA,0.1\n", [], "error: bad.csv has 1 usable audio feature column"),
-        ("title,energy,tempo\nA,0.1,100\nB,0.2,90\n", ["--k", "2"], "error: K=2 cannot be used with 2 songs"),
+        ("title,energy,tempo\nA,0.1,100\nB,0.2,90\n", ["--k", "2"], "error: 2 songs cannot be clustered: at least 3"),
+        ("title,energy,tempo\nA,0.1,100\n", [], "error: 1 song cannot be clustered: at least 3"),
         ("title,energy,tempo\nA,0.1,100\nB,0.2,90\nC,0.5,80\n", ["--k", "0"], "error: K=0 cannot be used"),
         (
             "title,energy,tempo\nA,0.1,100\nB,0.2,90\nC,0.5,80\n",

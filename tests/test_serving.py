@@ -172,6 +172,21 @@ def test_bad_urls_get_a_page_not_a_server_error(served: tuple[str, Path, Path], 
     assert requests.get(base + path, timeout=30).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_dash-component-suites/os/path.py",
+        "/_dash-component-suites/dash/..%2f..%2fos.py",
+        "/_dash-component-suites/%2e%2e/%2e%2e/etc/passwd",
+        "/_dash-component-suites/dash/deps/no-such-script.js",
+    ],
+)
+def test_a_script_dash_does_not_serve_is_a_plain_404(served: tuple[str, Path, Path], path: str) -> None:
+    base, _, _ = served
+    response = requests.get(base + path, timeout=30)
+    assert (response.status_code, response.text) == (404, "Not found.\n")
+
+
 def test_bad_download_parameters_get_a_plain_400(served: tuple[str, Path, Path]) -> None:
     base, _, _ = served
     response = requests.get(base + "/download/songs.csv?k=abc", timeout=30)

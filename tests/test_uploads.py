@@ -71,6 +71,8 @@ def test_workers_keep_a_bounded_number_of_uploaded_catalogs(app: dash.Dash) -> N
         (b"\x89PNG\r\n\x1a\n" + bytes(500), "cover.csv", 400, "binary data"),
         (",".join(f"c{i}" for i in range(10_000)).encode() + b"\n", "wide.csv", 400, "10,000 columns"),
         (b"", "empty.csv", 400, "empty"),
+        (b"song_title,energy,tempo\nA,0.5,120\nB,0.4,90\n", "duo.csv", 400, "2 usable songs; at least 3"),
+        (b"song_title,energy,tempo\nA,1e308,120\nB,0.4,inf\nC,0.3,90\nD,0.1,80\n", "extreme.csv", 400, "2 usable"),
     ],
 )
 def test_a_bad_file_gets_its_reason_and_nothing_is_kept(
