@@ -19,6 +19,11 @@ from core.shared import SharedStore, StoreUnavailableError
 
 _FILENAME_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
 log = logging.getLogger(__name__)
+#: Bytes any request but an upload may carry. The largest callback payload is a few kB
+#: (25 players' ids on a search page); a 64 MB post was read whole and logged as one line.
+MAX_REQUEST_BYTES = 2**20
+#: Characters of a malformed request's error that reach the log.
+MAX_LOGGED_CHARS = 300
 
 
 def _plain(message: str, status: int) -> Response:
@@ -39,6 +44,15 @@ def _reachability(store: SharedStore | None) -> dict[str, object]:
 def register_routes(server: Flask, prefix: str = "/") -> None:
     """Register the routes under ``prefix`` (the app's URL prefix, ending in "/")."""
 
+    @server.before_request
+    def refuse_oversized_requests() -> Response | None:
+        if request.path.startswith(prefix + "datasets"):
+            return None  # uploads have their own limit (core.datasets.StoreLimits)
+        if (request.content_length or 0) > MAX_REQUEST_BYTES:
+            return _plain("This request is larger than this server takes.", 413)
+        request.max_content_length = MAX_REQUEST_BYTES  # bodies without a length (chunked) too
+        return None
+
     @server.after_request
     def name_worker(response: Response) -> Response:
         """Which worker process answered: for operators reading logs, and the serving tests."""
@@ -54,7 +68,7 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
         if "/_dash-component-suites/" in request.path and isinstance(error, DependencyException | OSError):
             return _plain("Not found.", 404)  # a script Dash does not serve (or a path probing for one)
         if request.path.endswith("/_dash-update-component"):
-            log.warning("malformed callback request: %s: %s", type(error).__name__, error)
+            log.warning("malformed callback request: %s: %.*s", type(error).__name__, MAX_LOGGED_CHARS, str(error))
             return _plain("Malformed callback request.", 400)
         log.exception("request failed: %s", request.path, exc_info=error)
         return _plain("Something went wrong on the server; it has been logged.", 500)

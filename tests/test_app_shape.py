@@ -335,3 +335,14 @@ def test_every_page_draws_every_real_parameter_combination(app: dash.Dash, raw: 
     with app.server.test_request_context("/"):
         noise_only = heatmap["layout"](algo="dbscan", eps="0.3")
     assert "no clusters to compare" in find(noise_only, "no-clusters").children
+
+
+def test_a_malformed_callback_is_logged_in_one_short_line(app: dash.Dash, caplog: pytest.LogCaptureFixture) -> None:
+    """A hostile payload is answered 400 and logged without its content (a 64 MB post was
+    written to the log as one 67 MB line)."""
+    garbage = json.dumps({"output": "x" * 500_000, "outputs": {"id": "k-control"}, "inputs": []})
+    with app.server.test_client() as client:
+        answer = client.post("/_dash-update-component", data=garbage, content_type="application/json")
+    assert answer.status_code == 400
+    logged = [record.getMessage() for record in caplog.records]
+    assert logged and max(len(line) for line in logged) < 1000

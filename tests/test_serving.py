@@ -211,6 +211,18 @@ def test_a_garbage_callback_request_does_not_take_a_worker_down(served: tuple[st
     assert _worker_pids(base) == before
 
 
+def test_an_oversized_request_is_refused_before_it_is_read(served: tuple[str, Path, Path]) -> None:
+    """A 64 MB callback post (or a 4 MB one sent without a length, chunked) gets 413; both
+    workers carry on."""
+    base, _, _ = served
+    before = _worker_pids(base)
+    url, json_type = base + "/_dash-update-component", {"Content-Type": "application/json"}
+    assert requests.post(url, data=b"x" * (64 * 2**20), headers=json_type, timeout=60).status_code == 413
+    chunked = requests.post(url, data=iter([b"[" + b"1," * (2 * 2**20)]), headers=json_type, timeout=60)
+    assert chunked.status_code in (400, 413)  # refused once 1 MB is read
+    assert _worker_pids(base) == before
+
+
 def test_healthz_reports_the_dataset(served: tuple[str, Path, Path]) -> None:
     base, _, _ = served
     health = requests.get(base + "/healthz", timeout=10).json()
