@@ -37,6 +37,7 @@ from core.methods import ClusterParams
 from core.previews import PreviewFinder
 from core.projection import Projection
 from core.query import QueryLimits, ViewQuery, dataset_param, parse_query
+from core.slots import limited
 
 EXTENSION = "audiospace"
 
@@ -88,6 +89,13 @@ class AppContext:
             del dropped
             _return_freed_memory()
         return engine
+
+    def taking_turns(self) -> contextlib.AbstractContextManager[None]:
+        """Where a background job runs: its computations take turns with the host's other
+        jobs (core.slots) when jobs run embedded; Celery's concurrency bounds its own."""
+        if self.jobs == "celery":
+            return contextlib.nullcontext()
+        return limited(self.settings.cache_dir / "job-slots", self.settings.job_slots)
 
     def loaded_datasets(self) -> tuple[str, ...]:
         """Ids of the uploads this worker holds in memory, least recently used first."""

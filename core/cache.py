@@ -9,8 +9,9 @@ caller computes instead: nothing is wedged.
 Who may compute: a web request must answer quickly, so it reads only. Inside
 ``cached_only()`` a miss raises ``NotReady`` (naming what is missing) instead of
 computing or waiting; the app then runs the work as a background job, which computes
-(``get_or_compute`` outside that block) and reports its progress through
-``core.progress``. The command line and the benchmarks compute directly.
+(``get_or_compute`` outside that block), taking its turn with the host's other
+jobs (``core.slots``), and reports its progress through ``core.progress``. The command
+line and the benchmarks compute directly.
 
 A store that cannot be used (a damaged disk cache, Redis gone) never makes an answer
 wrong: reads miss, and a fit runs without the lease rather than not at all; an
@@ -26,7 +27,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import TypeVar
 
-from core import progress
+from core import progress, slots
 from core.config import Settings
 from core.shared import DiskStore, SharedStore, StoreUnavailableError, held, open_store
 
@@ -110,8 +111,9 @@ class ModelCache:
         with held(lease, self.lease_s):
             value = self.get(key)
             if value is None:
-                progress.report(f"Computing {what}")
-                value = compute()
+                with slots.turn():
+                    progress.report(f"Computing {what}")
+                    value = compute()
                 self._store(key, value)
         return value  # type: ignore[return-value]
 

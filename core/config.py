@@ -25,6 +25,7 @@
 | AUDIOSPACE_UPLOAD_DAYS | 30 | uploads nobody opened for this many days are removed |
 | AUDIOSPACE_SHARED_DATASETS | (none) | a folder whose CSV files every visitor can open (never removed) |
 | AUDIOSPACE_CATALOGS_IN_MEMORY | 4 | uploaded catalogs each worker keeps loaded (least recently used go) |
+| AUDIOSPACE_JOB_SLOTS | CPU count | background jobs computing at once on this host (embedded only; others wait) |
 
 Relative paths are taken from the project folder, so ``make run`` works from anywhere.
 """
@@ -121,6 +122,8 @@ class Settings:
     datasets_dir: Path | None = None
     store_limits: StoreLimits = field(default_factory=StoreLimits)
     catalogs_in_memory: int = 4
+    #: Background jobs computing at once on this host (embedded deployment; core.slots).
+    job_slots: int = 2
     #: A folder whose CSV files are offered to every visitor (core.datasets.share_folder).
     shared_datasets_dir: Path | None = None
 
@@ -165,6 +168,7 @@ class Settings:
                 max_age_days=float(_number(env, "AUDIOSPACE_UPLOAD_DAYS", 30, float, 0.0)),
             ),
             catalogs_in_memory=int(_number(env, "AUDIOSPACE_CATALOGS_IN_MEMORY", 4, int, 1)),
+            job_slots=int(_number(env, "AUDIOSPACE_JOB_SLOTS", os.cpu_count() or 2, int, 1)),
             shared_datasets_dir=(
                 _path(env, "AUDIOSPACE_SHARED_DATASETS", "") if env.get("AUDIOSPACE_SHARED_DATASETS") else None
             ),

@@ -184,7 +184,7 @@ def _register_job(page: str, body: Body) -> None:
         if not isinstance(job, dict):
             raise PreventUpdate
         query = stored_query(job)
-        with computing(), progress.reporting(lambda step: set_progress(step.text())):
+        with computing(), progress.reporting(lambda step: set_progress(step.text())), app_context().taking_turns():
             return render(body, query), query.to_params()
 
 
