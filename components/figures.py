@@ -1,7 +1,8 @@
 """Plotly figure factories: plain data in, a go.Figure out, no I/O and no callbacks.
 
-Song text in hovers is HTML-escaped: plotly renders a subset of HTML in hover labels,
-and a title must show as the text it is.
+Text from the data (titles, artists, genres) goes through ``as_plotly_text``: plotly
+renders a subset of HTML in hover labels, ticks and annotations, and a title must show
+as the text it is.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": "hover"}
 UIREVISION = "keep-user-view"
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 _TEMPLATE = "plotly_white"
+
+
+def as_plotly_text(text: object) -> str:
+    """``text`` as plotly shows it literally: ``<`` ``>`` ``&`` become entities plotly
+    decodes. Quotes stay: plotly does not decode ``&quot;`` and would show it as is, and
+    without a ``<`` no tag can form."""
+    return html.escape(str(text), quote=False)
 
 
 def _mark_k(fig: go.Figure, k: int, row: int | None = None, col: int | None = None) -> None:
@@ -170,7 +178,7 @@ class Highlight:
 
 def _hover_text(titles: Sequence[str], artists: Sequence[str]) -> np.ndarray:
     return np.array(
-        [f"{html.escape(t)} — {html.escape(a)}" for t, a in zip(titles, artists, strict=True)], dtype=object
+        [f"{as_plotly_text(t)} — {as_plotly_text(a)}" for t, a in zip(titles, artists, strict=True)], dtype=object
     )
 
 
@@ -495,7 +503,7 @@ def genre_crosstab_figure(counts: np.ndarray, clusters: Sequence[int], genres: S
     fig = go.Figure(
         go.Heatmap(
             z=shares,
-            x=[html.escape(str(g)) for g in genres],
+            x=[as_plotly_text(g) for g in genres],
             y=[cluster_name(c) for c in clusters],
             colorscale="Blues",
             zmin=0,
