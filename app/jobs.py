@@ -29,6 +29,7 @@ from threadpoolctl import threadpool_limits
 
 from app.launcher import LaunchingDiskcacheManager
 from core.config import Settings
+from core.shared import SQLITE_SETTINGS
 
 #: Seconds a finished job's result waits for its page to fetch it.
 RESULT_EXPIRE_S = 600
@@ -62,7 +63,8 @@ def job_manager(settings: Settings) -> Any:
     call its ``start_launcher`` once the app is built (app.factory does)."""
     if not settings.redis_url:
         threadpool_limits(1, user_api="openmp")
-        return EmbeddedJobs(diskcache.Cache(str(settings.cache_dir / "jobs")), expire=RESULT_EXPIRE_S)
+        results = diskcache.Cache(str(settings.cache_dir / "jobs"), **SQLITE_SETTINGS)
+        return EmbeddedJobs(results, expire=RESULT_EXPIRE_S)
     from celery import Celery  # imported here: the embedded deployment never needs Celery
 
     celery = Celery("audiospace", broker=settings.redis_url, backend=settings.redis_url)

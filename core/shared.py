@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import pickle
 import shutil
 import sqlite3
@@ -33,6 +34,12 @@ log = logging.getLogger(__name__)
 
 #: Values are models, projections and sweeps; 4 GB holds every K of a 1M-song catalog.
 DISK_SIZE_LIMIT = 4 * 2**30
+#: SQLite reads the database through read() calls, not a memory map: a database file
+#: truncated under a mapping kills the reading process with SIGBUS (3 of 4 gunicorn workers
+#: died so), where read() only sees a damaged file, which is set aside and started afresh.
+SQLITE_SETTINGS = {"sqlite_mmap_size": 0}
+#: A DiskStore's two databases: values (evicted by size) and counters and leases (never).
+_FOLDERS = ("values", "locks")
 _DISK_ERRORS = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError)
 
 
@@ -159,19 +166,40 @@ class DiskStore:
 
     def _open(self) -> None:
         try:
-            self._values = diskcache.Cache(str(self.directory / "values"), size_limit=self.size_limit)
-            self._meta = diskcache.Cache(str(self.directory / "locks"), eviction_policy="none")
+            self._connect()
             len(self._values)
         except sqlite3.OperationalError:
             raise  # busy or unreachable, not corrupt: never wipe a store that other workers are using
         except _DISK_ERRORS as exc:
             log.warning("shared store at %s is unusable (%s); starting it afresh", self.directory, exc)
-            shutil.rmtree(self.directory, ignore_errors=True)
-            self._values = diskcache.Cache(str(self.directory / "values"), size_limit=self.size_limit)
-            self._meta = diskcache.Cache(str(self.directory / "locks"), eviction_policy="none")
+            self._remove()
+            self._connect()
+        self._opened = self._files()
+
+    def _remove(self) -> None:
+        """Delete this store's databases, and nothing else: the model cache's folder also
+        holds the previews store, the job results and the datasets."""
+        for name in _FOLDERS:
+            shutil.rmtree(self.directory / name, ignore_errors=True)
+
+    def _connect(self) -> None:
+        self._values = diskcache.Cache(str(self.directory / "values"), size_limit=self.size_limit, **SQLITE_SETTINGS)
+        self._meta = diskcache.Cache(str(self.directory / "locks"), eviction_policy="none", **SQLITE_SETTINGS)
+
+    def _files(self) -> tuple[tuple[int, int], ...] | None:
+        """Which database files the folder holds now (device, inode); None if one is gone."""
+        try:
+            return tuple(
+                (found.st_dev, found.st_ino)
+                for found in (os.stat(self.directory / name / "cache.db") for name in _FOLDERS)
+            )
+        except OSError:
+            return None
 
     def _reopen_if_gone(self) -> None:
-        if not (self.directory / "values").is_dir() or not (self.directory / "locks").is_dir():
+        """Reopen when the databases this process has open are no longer the folder's: it was
+        deleted (and perhaps already recreated by another process, so the folders exist)."""
+        if self._files() != self._opened:
             self.close()
             self._open()
 
@@ -193,7 +221,7 @@ class DiskStore:
             self._values.delete(key, retry=True)
         except _DISK_ERRORS:
             self.close()
-            shutil.rmtree(self.directory, ignore_errors=True)
+            self._remove()
             self._open()
 
     def incr(self, key: str, expire: float | None = None) -> int:

@@ -3,6 +3,9 @@ redis-server on loopback. Every test here runs on both."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -98,3 +101,36 @@ def test_redis_going_away_is_reported_and_recovered(tmp_path: Path) -> None:
     store.set("k", 2)
     assert store.get("k") == 2
     server.stop()
+
+
+_READER = """
+import sys
+from core.shared import DiskStore
+store = DiskStore(sys.argv[1])
+print("reading", flush=True)
+for i in range(150_000):
+    try:
+        store.get(f"k{i % 20_000}")
+    except Exception:
+        pass
+"""
+
+
+@pytest.mark.slow
+def test_a_database_truncated_under_a_reader_does_not_kill_it(tmp_path: Path) -> None:
+    """SQLite reading a memory-mapped database that shrinks gets SIGBUS: 3 of 4 gunicorn workers
+    died so. A DiskStore reads without a map: the reader sees a damaged file and lives on."""
+    store = DiskStore(tmp_path / "store")
+    for i in range(20_000):
+        store.set(f"k{i}", "x" * 200)
+    database = tmp_path / "store" / "values" / "cache.db"
+    reader = subprocess.Popen(
+        [sys.executable, "-c", _READER, str(tmp_path / "store")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    assert reader.stdout.readline().strip() == b"reading"
+    time.sleep(0.3)
+    os.truncate(database, database.stat().st_size // 2)
+    assert reader.wait(timeout=120) == 0, f"the reader died (signal {-reader.returncode})"
