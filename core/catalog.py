@@ -19,6 +19,7 @@ else Latin-1, which never fails.
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import re
@@ -196,6 +197,21 @@ def load_catalog(
     return _build_catalog(data, LoadReport(source=label), mapping, limits or LoadLimits())
 
 
+def clusterable(catalog: Catalog) -> Catalog:
+    """``catalog`` if it has songs enough to cluster (MIN_SONGS), else DatasetError saying so:
+    a dataset to serve or keep must be one every view can be drawn on."""
+    if len(catalog) < MIN_SONGS:
+        n = len(catalog)
+        raise DatasetError(
+            f"{catalog.report.source} has {n} usable song{'' if n == 1 else 's'}; at least {MIN_SONGS} are "
+            "needed to find clusters."
+        )
+    return catalog
+
+
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}
+
+
 def _decode_name(data: bytes) -> str:
     for encoding in ("utf-8-sig", "cp1252"):
         try:
@@ -206,15 +222,27 @@ def _decode_name(data: bytes) -> str:
     return "latin-1"
 
 
+def _utf16_as_utf8(data: bytes) -> bytes | None:
+    """A UTF-16 file (Excel's "Unicode text" export) re-encoded as UTF-8; None if it is not one."""
+    if not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        return data.decode("utf-16").encode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
 def _parse(data: bytes, report: LoadReport, mapping: Mapping[str, str] | None, limits: LoadLimits) -> pd.DataFrame:
     if not data.strip():
         raise DatasetError(f"{report.source} is empty.")
+    utf8 = _utf16_as_utf8(data)
+    data = utf8 if utf8 is not None else data
     if b"\x00" in data[:65536]:
         raise DatasetError(f"{report.source} is not a CSV file: it holds binary data.")
     if re.match(rb"\s*<(!doctype\s+html|html|\?xml|svg)\b", data[:1024], re.IGNORECASE):
         raise DatasetError(f"{report.source} is a web page or XML document, not a CSV file.")
     encoding = _decode_name(data)
-    report.encoding = {"utf-8-sig": "UTF-8", "cp1252": "Windows-1252"}.get(encoding, "Latin-1")
+    report.encoding = "UTF-16" if utf8 is not None else _ENCODING_NAMES.get(encoding, "Latin-1")
     header = data[: data.find(b"\n")] if b"\n" in data else data
     header_text = header.decode(encoding, errors="replace")
     report.delimiter = max(_DELIMITERS, key=header_text.count)

@@ -38,7 +38,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from core.catalog import MIN_SONGS, Catalog, LoadLimits, LoadReport, load_catalog
+from core.catalog import Catalog, LoadLimits, LoadReport, clusterable, load_catalog
 from core.errors import DatasetError
 
 _CHUNK = 1 << 20
@@ -168,12 +168,7 @@ class DatasetStore:
             known = self._read_info(self._resolved(asked) or asked)
             if known:
                 return known
-            catalog = load_catalog(source, name=name, mapping=mapping, limits=self._load_limits())
-            if len(catalog) < MIN_SONGS:
-                raise DatasetError(
-                    f"{name} has {len(catalog)} usable song{'' if len(catalog) == 1 else 's'}; at least "
-                    f"{MIN_SONGS} are needed to find clusters."
-                )
+            catalog = clusterable(load_catalog(source, name=name, mapping=mapping, limits=self._load_limits()))
             ident = dataset_id(file_sha256, catalog.report.roles)
             info = self._read_info(ident) or self._write(ident, catalog, file_sha256, source.stat().st_size)
             if ident != asked:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from core.catalog import Catalog, catalog_from_frame, load_catalog
+from core.catalog import Catalog, catalog_from_frame, clusterable, load_catalog
 from core.errors import DatasetError
 from core.features import DEFAULT_FEATURES
 
@@ -58,7 +58,7 @@ def catalog_or_demo(path: Path) -> tuple[Catalog, list[str]]:
             "showing built-in demo data."
         ]
     try:
-        return load_catalog(path), []
+        return clusterable(load_catalog(path)), []
     except DatasetError as exc:
         log.warning("the dataset at %s cannot be served: %s", path, exc)
         return demo_catalog(), [f"{exc} Showing built-in demo data instead."]

@@ -264,6 +264,14 @@ def test_windows_1252_file_keeps_its_characters(write_csv: WriteCsv) -> None:
     assert catalog.report.encoding == "Windows-1252"
 
 
+def test_excels_unicode_text_export_loads() -> None:
+    """Excel's "Unicode text" is UTF-16 with a byte-order mark, separated by tabs."""
+    text = "title\tartist\tenergy\ttempo\nNaïve\tBjörk\t0.5\t120\nÉté\tZaz\t0.4\t100\n"
+    catalog = load_catalog(text.encode("utf-16"))
+    assert catalog.songs["artist"].tolist() == ["Björk", "Zaz"]
+    assert catalog.report.lines()[0] == "Read 2 rows from the uploaded file (UTF-16, tab-separated)."
+
+
 def test_utf8_with_bom_maps_the_first_header() -> None:
     """A UTF-8 byte-order mark does not hide the first column's name."""
     catalog = load_catalog("\ufefftitle,energy,tempo\nNaïve,0.5,120\n".encode())
