@@ -10,6 +10,7 @@ from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
+from app.callback_guard import malformed_callback
 from app.context import app_context
 from core.cache import NotReady
 from core.errors import DatasetError
@@ -52,6 +53,16 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
             return _plain("This request is larger than this server takes.", 413)
         request.max_content_length = MAX_REQUEST_BYTES  # bodies without a length (chunked) too
         return None
+
+    @server.before_request
+    def refuse_forged_callbacks() -> Response | None:
+        if not request.path.endswith("/_dash-update-component") or request.method != "POST":
+            return None
+        reason = malformed_callback(request.get_json(silent=True), prefix)
+        if reason is None:
+            return None
+        log.info("refused a callback request: %.*s", MAX_LOGGED_CHARS, reason)
+        return _plain("Malformed callback request.", 400)
 
     @server.after_request
     def name_worker(response: Response) -> Response:

@@ -16,6 +16,7 @@ import dash
 import dash_bootstrap_components as dbc
 import flask
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
 
 from app.context import AppContext, app_context
 from app.links import link, playable
@@ -137,6 +138,8 @@ def register_shell_callbacks(app: Dash) -> None:
     def fill_preview_slot(slot_id: dict[str, str]) -> tuple[html.Div, str]:
         """Each placeholder asks once, on its own request, so a slow or offline service never
         holds up the page; the player appears when its URL is known."""
+        if not isinstance(slot_id, dict):
+            raise PreventUpdate  # only a forged request gives a slot a plain id
         context = app_context()
         try:
             catalog = context.engine_for(str(slot_id.get("data") or "") or None).catalog

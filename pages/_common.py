@@ -190,7 +190,10 @@ def _register_job(page: str, body: Body) -> None:
 
 def stored_query(data: dict[str, str] | None, **changes: object) -> ViewQuery:
     """The page's current ViewQuery from its store, with ``changes`` applied and re-validated
-    (a change to None removes that parameter)."""
+    (a change to None removes that parameter). A store that is not a dict (only a forged
+    request sends one) changes nothing: PreventUpdate."""
+    if data is not None and not isinstance(data, dict):
+        raise PreventUpdate
     params = {**(data or {}), **{name: str(v) for name, v in changes.items() if v is not None}}
     for name, value in changes.items():
         if value is None:
@@ -202,10 +205,11 @@ def stored_query(data: dict[str, str] | None, **changes: object) -> ViewQuery:
 def settings_query(settings: dict[str, str] | None, data: dict[str, str]) -> ViewQuery | None:
     """The page's query under the shell's clustering settings; None when they already agree.
 
-    A cluster in focus is dropped: under other settings it is another cluster. Settings that
-    are not a dict (no settings yet, or a forged payload) change nothing: PreventUpdate.
+    A cluster in focus is dropped: under other settings it is another cluster. Settings or a
+    page store that are not a dict (no settings yet, or a forged payload) change nothing:
+    PreventUpdate.
     """
-    if not isinstance(settings, dict):
+    if not isinstance(settings, dict) or not isinstance(data, dict):
         raise PreventUpdate
     shared = shared_param_names()
     changes = {name: settings.get(name) for name in shared}
