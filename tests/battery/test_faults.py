@@ -1,5 +1,6 @@
 """Faults an unlucky operator causes while gunicorn serves (2 workers, real HTTP on
-loopback): the cache folder deleted, a cache database truncated and overwritten. Every request gets an
+loopback): the cache folder deleted, a cache database truncated and overwritten, a job
+killed mid-fit, a restart. Every request gets an
 answer, no worker dies, the damaged store alone starts afresh, and the workers share
 what is computed afterwards."""
 
@@ -7,6 +8,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -34,6 +37,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
         "AUDIOSPACE_CACHE_DIR": str(tmp_path / "cache"),
         "AUDIOSPACE_DATASETS_DIR": str(tmp_path / "datasets"),
         "AUDIOSPACE_PREVIEWS_ONLINE": "0",
+        "AUDIOSPACE_LOCK_LEASE": "2",
     }
     with serving(env, tmp_path) as base:
         yield base, Settings.from_env(env)
@@ -107,3 +111,59 @@ def test_a_damaged_cache_database_costs_no_worker_and_no_request(served: tuple[s
     assert all(path.is_file() for path in neighbours), "a store beside the damaged one was removed"
     refitted = _downloads(base, 7)
     assert {a.status_code for a in refitted} == {200} and _workers(refitted) == workers
+
+
+_DIES_MID_FIT = """
+import sys, time
+from core.cache import open_model_cache
+from core.config import Settings
+settings = Settings.from_env()
+cache = open_model_cache(settings)
+def fit():
+    print("fitting", flush=True)
+    time.sleep(600)
+cache.get_or_compute(sys.argv[1], fit, "K-Means (K=9)")
+"""
+
+
+def test_a_job_killed_mid_fit_wedges_nothing(served: tuple[str, Settings], tmp_path: Path) -> None:
+    """A job process holding the fit's lease is killed -9 (an OOM kill, a deploy): requests
+    for that model meanwhile answer at once ("being computed"), /healthz stays up, and the
+    next job gets the lease once it lapses and fits."""
+    base, settings = served
+    engine = Engine(load_catalog(settings.data_path), open_model_cache(settings), seed=settings.seed)
+    key = engine.clustering_key(engine.params(9))
+    env = {**os.environ, "AUDIOSPACE_DATA": str(settings.data_path), "AUDIOSPACE_CACHE_DIR": str(settings.cache_dir)}
+    job = subprocess.Popen(
+        [sys.executable, "-c", _DIES_MID_FIT, key], env=env, stdout=subprocess.PIPE, cwd=Path(__file__).parents[2]
+    )
+    assert job.stdout.readline().strip() == b"fitting"
+    with ThreadPoolExecutor(16) as pool:
+        answers = list(
+            pool.map(
+                lambda path: requests.get(base + path, timeout=10),
+                ["/download/songs.csv?k=9"] * 12 + ["/healthz"] * 4,
+            )
+        )
+    assert [a.status_code for a in answers] == [503] * 12 + [200] * 4
+    job.kill()
+    job.wait()
+
+    _fit(settings, 9)  # the next job: waits out the dead holder's lease (AUDIOSPACE_LOCK_LEASE), then fits
+    assert engine.cache.times_computed(key) == 1
+    assert {a.status_code for a in _downloads(base, 9)} == {200}
+
+
+def test_a_restarted_server_serves_what_was_computed_before(served: tuple[str, Settings], tmp_path: Path) -> None:
+    base, settings = served
+    engine, key = _fit(settings, 6)
+    assert {a.status_code for a in _downloads(base, 6)} == {200}
+    env = {
+        **os.environ,
+        "AUDIOSPACE_DATA": str(settings.data_path),
+        "AUDIOSPACE_CACHE_DIR": str(settings.cache_dir),
+        "AUDIOSPACE_PREVIEWS_ONLINE": "0",
+    }
+    with serving(env, tmp_path) as restarted:
+        assert {a.status_code for a in _downloads(restarted, 6)} == {200}
+    assert engine.cache.times_computed(key) == 1, "the restarted server refitted"
