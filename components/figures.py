@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from components.colors import ZSCORE_SCALE, cluster_color, cluster_name
@@ -25,6 +26,8 @@ GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": "hover"}
 UIREVISION = "keep-user-view"
 _MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
 _TEMPLATE = "plotly_white"
+#: The template itself, for figures built unvalidated (which take no template name).
+_WHITE = pio.templates[_TEMPLATE]
 
 
 def as_plotly_text(text: object) -> str:
@@ -200,42 +203,42 @@ def projection_figure(
     other clusters are drawn faint.
     """
     three_d = mode == "3d"
-    scatter = go.Scatter3d if three_d else go.Scattergl
+    kind = "scatter3d" if three_d else "scattergl"
     text = _hover_text(titles, artists)
     ids = np.asarray(song_ids, dtype=object)
-    fig = go.Figure()
+    traces = []
     for group in trace_groups(labels):
         members = group.members
         faint = focus_cluster is not None and group.cluster != focus_cluster
         point = {"x": coords[members, 0], "y": coords[members, 1]}
         if three_d:
             point["z"] = coords[members, 2]
-        fig.add_trace(
-            scatter(
+        traces.append(
+            {
+                "type": kind,
                 **point,
-                mode="markers",
-                name=group.name,
-                customdata=ids[members],
-                text=text[members],
-                marker={"size": 3 if three_d else 5, "color": group.colors, "opacity": 0.12 if faint else 0.75},
-                hovertemplate=f"%{{text}}<br>{group.name}<extra></extra>",
-            )
+                "mode": "markers",
+                "name": group.name,
+                "customdata": ids[members],
+                "text": text[members],
+                "marker": {"size": 3 if three_d else 5, "color": group.colors, "opacity": 0.12 if faint else 0.75},
+                "hovertemplate": f"%{{text}}<br>{group.name}<extra></extra>",
+            }
         )
-    fig.add_trace(highlight_trace(highlight, three_d))
-    axes = {"xaxis_title": axis_titles[0], "yaxis_title": axis_titles[1]}
-    if three_d:
-        fig.update_layout(scene={**axes, "zaxis_title": axis_titles[2]}, scene_dragmode="orbit")
-    else:
-        fig.update_layout(**axes)
-    fig.update_layout(
-        template=_TEMPLATE,
-        margin={"l": 0, "r": 0, "t": 10, "b": 0},
-        height=620,
-        uirevision=UIREVISION,
-        legend={"itemsizing": "constant"},
-        clickmode="event",
-    )
-    return fig
+    traces.append(highlight_trace(highlight, three_d))
+    axes = {"xaxis": {"title": {"text": axis_titles[0]}}, "yaxis": {"title": {"text": axis_titles[1]}}}
+    layout = {
+        "template": _WHITE,
+        "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
+        "height": 620,
+        "uirevision": UIREVISION,
+        "legend": {"itemsizing": "constant"},
+        "clickmode": "event",
+        **({"scene": {**axes, "zaxis": {"title": {"text": axis_titles[2]}}, "dragmode": "orbit"}} if three_d else axes),
+    }
+    # Built unvalidated: these traces are the app's own, and plotly's validation of every
+    # point (and copy of the template) took three quarters of a K switch's server time.
+    return go.Figure(data=traces, layout=layout, _validate=False)
 
 
 def highlight_trace(highlight: Highlight | None, three_d: bool) -> go.BaseTraceType:
