@@ -106,6 +106,29 @@ def _value(rng: random.Random, prop: str) -> Any:
     return rng.choice(typed) if typed and rng.random() < 0.7 else rng.choice(HOSTILE_VALUES)
 
 
+def callback_post(key: str, spec: dict[str, Any], values: dict[str, Any], fill: Any = "x") -> dict:
+    """The request body a browser sends for callback ``key`` (its callback map ``spec``):
+    each input and state ``"id.property"`` gets ``values``' entry (None if absent); pattern
+    ids get ``fill`` for their wildcards (ALL patterns one matching component)."""
+    outputs = split_callback_id(key)
+    multi = isinstance(outputs, list)
+    concrete_outputs = []
+    for output in outputs if multi else [outputs]:
+        component, is_all = _concrete(output["id"], fill)
+        entry = {"id": component, "property": output["property"].split("@")[0]}
+        concrete_outputs.append([entry] if is_all else entry)
+    inputs = [_item(d, values.get(f"{d['id']}.{d['property']}"), fill) for d in spec["inputs"]]
+    state = [_item(d, values.get(f"{d['id']}.{d['property']}"), fill) for d in spec.get("state", [])]
+    first = inputs[0][0] if isinstance(inputs[0], list) else inputs[0]
+    return {
+        "output": key,
+        "outputs": concrete_outputs if multi else concrete_outputs[0],
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": [f"{stringify_id(first['id'])}.{first['property']}"],
+    }
+
+
 def callback_posts(
     callback_map: dict[str, dict[str, Any]], per_callback: int, seed: int = 11
 ) -> Iterator[tuple[str, dict]]:
@@ -115,25 +138,8 @@ def callback_posts(
     for key, spec in sorted(callback_map.items()):
         if "callback" not in spec:
             continue  # clientside: the browser runs it
+        dependencies = [*spec["inputs"], *spec.get("state", [])]
         for _ in range(per_callback):
             fill = rng.choice(["x", "s0001", "overview", 0, "<b>b</b>"])
-            outputs = split_callback_id(key)
-            multi = isinstance(outputs, list)
-            concrete_outputs = []
-            for output in outputs if multi else [outputs]:
-                component, is_all = _concrete(output["id"], fill)
-                entry = {"id": component, "property": output["property"].split("@")[0]}
-                concrete_outputs.append([entry] if is_all else entry)
-            inputs = [_item(d, _value(rng, d["property"]), fill) for d in spec["inputs"]]
-            state = [_item(d, _value(rng, d["property"]), fill) for d in spec.get("state", [])]
-            first = inputs[0][0] if isinstance(inputs[0], list) else inputs[0]
-            yield (
-                key,
-                {
-                    "output": key,
-                    "outputs": concrete_outputs if multi else concrete_outputs[0],
-                    "inputs": inputs,
-                    "state": state,
-                    "changedPropIds": [f"{stringify_id(first['id'])}.{first['property']}"],
-                },
-            )
+            values = {f"{d['id']}.{d['property']}": _value(rng, d["property"]) for d in dependencies}
+            yield key, callback_post(key, spec, values, fill)
