@@ -24,7 +24,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 
 import dash
 import flask
@@ -148,13 +147,22 @@ class ResolvedView:
     #: The engine of the query's dataset.
     engine: Engine
 
-    @cached_property
-    def clustering(self) -> Clustering:
-        return self.engine.clustering(self.params)
+    _models: dict[str, object] = field(default_factory=dict, repr=False)
 
-    @cached_property
+    # Not functools.cached_property: before Python 3.12 it holds one lock for every instance
+    # of the class, so one request reading a slow (or damaged) cache held up every other
+    # request of the worker at the same line.
+    @property
+    def clustering(self) -> Clustering:
+        if "clustering" not in self._models:
+            self._models["clustering"] = self.engine.clustering(self.params)
+        return self._models["clustering"]  # type: ignore[return-value]
+
+    @property
     def projection(self) -> Projection:
-        return self.engine.projection(self.params)
+        if "projection" not in self._models:
+            self._models["projection"] = self.engine.projection(self.params)
+        return self._models["projection"]  # type: ignore[return-value]
 
     @property
     def catalog(self):

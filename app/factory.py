@@ -113,7 +113,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     with app.server.test_client() as client:
         client.get(app.config.requests_pathname_prefix)
     if isinstance(jobs, LaunchingDiskcacheManager):
-        jobs.start_launcher()  # still a single thread here, as the launcher needs
+        jobs.start_launcher(app.server)  # still a single thread here, as the launcher needs
     # The search index takes about 10 s to build at 1M songs: build it now, beside the
     # first requests, rather than on the first search.
     threading.Thread(target=engine.search_index, name="search-index", daemon=True).start()

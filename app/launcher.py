@@ -30,6 +30,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import flask
 from dash import DiskcacheManager
 
 log = logging.getLogger(__name__)
@@ -53,10 +54,17 @@ def _run_job(job_fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
         os._exit(status)
 
 
-def _serve(requests: multiprocessing.connection.Connection, jobs: dict[str, Callable[..., Any]]) -> None:
+def _serve(
+    requests: multiprocessing.connection.Connection, jobs: dict[str, Callable[..., Any]], server: flask.Flask
+) -> None:
     """The launcher's life: for each (job name, arguments) received, fork the job and send its
-    pid back. Ends, without running any inherited exit handler, when the worker is gone."""
+    pid back. Ends, without running any inherited exit handler, when the worker is gone.
+
+    Jobs run inside ``server``'s app context, so code that asks for the current app gets the
+    one that launched them: asked of Dash, it is whichever app last ran a method in the
+    forking thread (the wrong one when a process builds several apps, as tests do)."""
     try:
+        server.app_context().push()
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished jobs are reaped by the kernel
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, signal.SIG_DFL)
@@ -78,14 +86,14 @@ class JobLauncher:
     it was when it started, so only names known then can be launched.
     """
 
-    def __init__(self, jobs: dict[str, Callable[..., Any]]) -> None:
+    def __init__(self, jobs: dict[str, Callable[..., Any]], server: flask.Flask) -> None:
         self.names = frozenset(jobs)
         self.owner = os.getpid()
         ours, theirs = multiprocessing.Pipe()
         pid = os.fork()
         if pid == 0:
             ours.close()
-            _serve(theirs, jobs)
+            _serve(theirs, jobs, server)
         theirs.close()
         self.pid, self._requests, self._lock = pid, ours, threading.Lock()
 
@@ -113,11 +121,11 @@ class LaunchingDiskcacheManager(DiskcacheManager):
 
     launcher: JobLauncher | None = None
 
-    def start_launcher(self) -> None:
+    def start_launcher(self, server: flask.Flask) -> None:
         """Fork the launcher. Call while this process runs a single thread and no lock is held:
         after the app is fully built, before serving or starting any thread (a gunicorn worker
         runs none at that point)."""
-        self.launcher = JobLauncher(dict(self.func_registry))
+        self.launcher = JobLauncher(dict(self.func_registry), server)
 
     def call_job_fn(self, key: str, job_fn: Callable[..., Any], args: Any, context: Any) -> int:
         name = next((name for name, registered in self.func_registry.items() if registered is job_fn), None)

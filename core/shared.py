@@ -37,10 +37,19 @@ DISK_SIZE_LIMIT = 4 * 2**30
 #: SQLite reads the database through read() calls, not a memory map: a database file
 #: truncated under a mapping kills the reading process with SIGBUS (3 of 4 gunicorn workers
 #: died so), where read() only sees a damaged file, which is set aside and started afresh.
-SQLITE_SETTINGS = {"sqlite_mmap_size": 0}
+SQLITE_SETTINGS: dict[str, int] = {"sqlite_mmap_size": 0}
+#: Seconds SQLite waits for another connection's write before a call gives up. Writes take
+#: milliseconds; diskcache's 60 s let a damaged database hold a request past any timeout.
+SQLITE_TIMEOUT_S = 5
 #: A DiskStore's two databases: values (evicted by size) and counters and leases (never).
 _FOLDERS = ("values", "locks")
 _DISK_ERRORS = (sqlite3.Error, OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError)
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite says another connection holds the database (wait), rather than that
+    the file is damaged ("disk I/O error" on a truncated write-ahead log, "no such table")."""
+    return any(word in str(exc) for word in ("locked", "busy"))
 
 
 class StoreUnavailableError(RuntimeError):
@@ -168,12 +177,18 @@ class DiskStore:
         try:
             self._connect()
             len(self._values)
-        except sqlite3.OperationalError:
-            raise  # busy or unreachable, not corrupt: never wipe a store that other workers are using
         except _DISK_ERRORS as exc:
-            log.warning("shared store at %s is unusable (%s); starting it afresh", self.directory, exc)
-            self._remove()
-            self._connect()
+            if isinstance(exc, sqlite3.OperationalError) and _busy(exc):
+                raise  # busy, not damaged: never wipe a store that other workers are using
+            self._start_afresh(exc)
+            return
+        self._opened = self._files()
+
+    def _start_afresh(self, exc: Exception) -> None:
+        log.warning("shared store at %s is unusable (%s); starting it afresh", self.directory, exc)
+        self.close()
+        self._remove()
+        self._connect()
         self._opened = self._files()
 
     def _remove(self) -> None:
@@ -183,8 +198,9 @@ class DiskStore:
             shutil.rmtree(self.directory / name, ignore_errors=True)
 
     def _connect(self) -> None:
-        self._values = diskcache.Cache(str(self.directory / "values"), size_limit=self.size_limit, **SQLITE_SETTINGS)
-        self._meta = diskcache.Cache(str(self.directory / "locks"), eviction_policy="none", **SQLITE_SETTINGS)
+        options = {"timeout": SQLITE_TIMEOUT_S, **SQLITE_SETTINGS}
+        self._values = diskcache.Cache(str(self.directory / "values"), size_limit=self.size_limit, **options)
+        self._meta = diskcache.Cache(str(self.directory / "locks"), eviction_policy="none", **options)
 
     def _files(self) -> tuple[tuple[int, int], ...] | None:
         """Which database files the folder holds now (device, inode); None if one is gone."""
@@ -217,12 +233,12 @@ class DiskStore:
         self._values.set(key, value, expire=expire, retry=True)
 
     def delete(self, key: str) -> None:
+        """Remove ``key``; a database that cannot even do that (damaged, or locked for good by
+        a damaged write-ahead log) is started afresh rather than waited on."""
         try:
-            self._values.delete(key, retry=True)
-        except _DISK_ERRORS:
-            self.close()
-            self._remove()
-            self._open()
+            self._values.delete(key, retry=False)
+        except (diskcache.Timeout, *_DISK_ERRORS) as exc:
+            self._start_afresh(exc)
 
     def incr(self, key: str, expire: float | None = None) -> int:
         value = self._meta.incr(key, default=0, retry=True)

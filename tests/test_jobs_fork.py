@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import flask
 import pytest
 
 from app.jobs import job_manager
@@ -23,6 +24,7 @@ from core.config import Settings
 #: write the job cache, and meanwhile starts 30 jobs that fit K-means and store a result.
 _WORKER = """
 import threading, time
+import flask
 import numpy as np
 from pathlib import Path
 from sklearn.cluster import KMeans
@@ -37,7 +39,7 @@ def fit(seed):
     return int(KMeans(6, n_init=1, random_state=seed).fit(songs).n_iter_)
 
 manager.register("fit", fit, False)
-manager.start_launcher()
+manager.start_launcher(flask.Flask("jobs"))
 NearestNeighbors(n_neighbors=10).fit(songs).kneighbors(songs[:2000])
 busy = True
 
@@ -91,7 +93,7 @@ def test_a_job_still_runs_when_its_launcher_is_gone_or_does_not_know_it(tmp_path
     manager = job_manager(Settings(data_path=tmp_path / "songs.csv", cache_dir=tmp_path))
     assert isinstance(manager, LaunchingDiskcacheManager)
     manager.register("job", _parent_of_job, False)
-    manager.start_launcher()
+    manager.start_launcher(flask.Flask("jobs"))
     assert manager.launcher is not None
     launcher = manager.launcher.pid
     manager.call_job_fn("through-launcher", manager.func_registry["job"], [1], {})

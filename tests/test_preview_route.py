@@ -55,8 +55,8 @@ def songs_csv(path: Path, previews: dict[int, str] | None = None) -> Path:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
-    """The app on a free loopback port with a previews folder; yields (base url, folder)."""
+def preview_app(tmp_path: Path) -> tuple[dash.Dash, Path]:
+    """The app on songs with unsafe and safe preview URLs, and its previews folder."""
     folder = tmp_path / "previews"
     folder.mkdir()
     csv = songs_csv(
@@ -68,7 +68,13 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         },
     )
     settings = Settings(data_path=csv, cache_dir=tmp_path / "cache", previews_dir=folder, previews_online=False)
-    app = create_app(settings, load_catalog(csv))
+    return create_app(settings, load_catalog(csv)), folder
+
+
+@pytest.fixture
+def served(preview_app: tuple[dash.Dash, Path]) -> Iterator[tuple[str, Path]]:
+    """The app on a free loopback port; yields (base url, previews folder)."""
+    app, folder = preview_app
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -127,14 +133,17 @@ def test_a_symlink_out_of_the_folder_is_not_served(served: tuple[str, Path], tmp
     assert requests.get(f"{base}/previews/song006", timeout=10).status_code == 404
 
 
-def test_unsafe_dataset_urls_never_reach_a_page(served: tuple[str, Path]) -> None:
+def test_unsafe_dataset_urls_never_reach_a_page(preview_app: tuple[dash.Dash, Path]) -> None:
     """The search page's panel for songs with javascript: and http:// previews shows no player;
     the song with an https Spotify preview gets one. (Layouts checked as the JSON Dash sends;
     the page is taken from Dash's registry: importing a page module again would register it twice.)"""
     search = next(page for page in dash.page_registry.values() if page["path"] == "/search")
 
+    app, _ = preview_app
+
     def page_json(song: str) -> str:
-        return json.dumps(search["layout"](k="3", song=song), cls=plotly.utils.PlotlyJSONEncoder)
+        with app.server.test_request_context("/"):
+            return json.dumps(search["layout"](k="3", song=song), cls=plotly.utils.PlotlyJSONEncoder)
 
     for song in ("song001", "song002"):
         sent = page_json(song)

@@ -30,7 +30,7 @@ pytestmark = pytest.mark.slow
 def _songs_csv(path: Path, n: int = 400, seed: int = 3) -> Path:
     rng = np.random.default_rng(seed)
     centres = rng.uniform(0.1, 0.9, size=(4, 8))
-    values = centres[rng.integers(0, 4, n)] + rng.normal(0, 0.04, size=(n, 8))
+    values = np.clip(centres[rng.integers(0, 4, n)] + rng.normal(0, 0.04, size=(n, 8)), 0, 1)  # scores are 0..1
     frame = pd.DataFrame(
         values,
         columns=[
