@@ -100,10 +100,17 @@ def make_app(model_cache_dir: Path) -> Callable[[Path], dash.Dash]:
 
 
 @pytest.fixture
-def duo(dash_duo: DashComposite, make_app: Callable[[Path], dash.Dash], catalog_csv: Path) -> DashComposite:
+def served_app(make_app: Callable[[Path], dash.Dash], catalog_csv: Path) -> dash.Dash:
+    """The app ``duo`` serves: ask it, not ``dash.get_app()``, which answers whichever app last
+    ran a method in this thread (another test's, in a session that builds several)."""
+    return make_app(catalog_csv)
+
+
+@pytest.fixture
+def duo(dash_duo: DashComposite, served_app: dash.Dash) -> DashComposite:
     """dash_duo serving a fresh app on the generated catalog, opened at "/"."""
     dash_duo.driver.implicitly_wait(0)
-    dash_duo.start_server(make_app(catalog_csv))
+    dash_duo.start_server(served_app)
     return dash_duo
 
 

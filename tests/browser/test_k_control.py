@@ -25,9 +25,9 @@ from tests.browser.support import (
 pytestmark = pytest.mark.browser
 
 
-def _silhouette(k: int) -> str:
+def _silhouette(app: dash.Dash, k: int) -> str:
     """The silhouette the overview must show for K=k, from the app's own engine."""
-    engine = context_of(dash.get_app().server).engine
+    engine = context_of(app.server).engine
     return f"{engine.clustering(engine.params(k)).silhouette:.3f}"
 
 
@@ -36,17 +36,17 @@ def _nav_hrefs(duo: DashComposite) -> dict[str, str]:
     return {link.text: link.get_attribute("href") for link in links}
 
 
-def test_k_slider_updates_overview_url_and_nav_links(duo: DashComposite) -> None:
+def test_k_slider_updates_overview_url_and_nav_links(duo: DashComposite, served_app: dash.Dash) -> None:
     """Mark 3, arrow-right on the handle, a typed K: metrics, charts, URL, links and other pages follow."""
     driver = duo.driver
     open_page(duo, "/", "#metric-k")
     wait_for_text(driver, "#metric-k .fs-4", "5")
-    wait_for_text(driver, "#metric-silhouette .fs-4", _silhouette(5))
+    wait_for_text(driver, "#metric-silhouette .fs-4", _silhouette(served_app, 5))
 
     click_k_mark(driver, 3)
     wait_for_query(driver, k="3")
     wait_for_text(driver, "#metric-k .fs-4", "3")
-    wait_for_text(driver, "#metric-silhouette .fs-4", _silhouette(3))
+    wait_for_text(driver, "#metric-silhouette .fs-4", _silhouette(served_app, 3))
     wait_for_text(driver, "#overview-elbow .annotation-text", "K=3")
     wait_for_text(driver, "#overview-quality .annotation-text", "K=3")
     wait_for_count(driver, "#overview-sizes .bars .point", 3)
@@ -61,7 +61,7 @@ def test_k_slider_updates_overview_url_and_nav_links(duo: DashComposite) -> None
     wait_for_query(driver, k="4")
     assert slider_k(driver) == "4"
     wait_for_text(driver, "#metric-k .fs-4", "4")
-    wait_for_text(driver, "#metric-silhouette .fs-4", _silhouette(4))
+    wait_for_text(driver, "#metric-silhouette .fs-4", _silhouette(served_app, 4))
     wait_for_text(driver, "#overview-elbow .annotation-text", "K=4")
     wait_for_count(driver, "#overview-sizes .bars .point", 4)
 

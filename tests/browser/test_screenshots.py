@@ -38,8 +38,8 @@ def _settle(duo: DashComposite) -> None:
     )
 
 
-def _song_id(title: str, artist: str) -> str:
-    songs = context_of(dash.get_app().server).engine.catalog.songs
+def _song_id(app: dash.Dash, title: str, artist: str) -> str:
+    songs = context_of(app.server).engine.catalog.songs
     match = songs[(songs["title"] == title) & (songs["artist"] == artist)]
     assert len(match), f"{title} — {artist} is not in the reference data"
     return str(match["id"].iloc[0])
@@ -64,14 +64,15 @@ def test_readme_screenshots(dash_duo: DashComposite, make_app: Callable[[Path], 
         "Emulation.setDeviceMetricsOverride",
         {"width": SIZE[0], "height": SIZE[1], "deviceScaleFactor": 1, "mobile": False},
     )
-    dash_duo.start_server(make_app(REFERENCE_CSV))
+    app = make_app(REFERENCE_CSV)
+    dash_duo.start_server(app)
 
     open_page(dash_duo, "/", "#overview-sizes .bars")
     for graph in ("overview-elbow", "overview-quality"):
         dash_duo.wait_for_element(f"#{graph} .scatterlayer")
     _shoot(dash_duo, "overview")
 
-    song = _song_id("Redbone", "Childish Gambino")
+    song = _song_id(app, "Redbone", "Childish Gambino")
     open_page(dash_duo, f"/explorer?song={song}", ".song-panel")
     dash_duo.wait_for_element("#explorer-graph .gl-container canvas")
     wait_until(driver, lambda d: panel_song(d) == song, "the song panel")
@@ -83,7 +84,7 @@ def test_readme_screenshots(dash_duo: DashComposite, make_app: Callable[[Path], 
     open_page(dash_duo, "/search?q=beyonce", ".search-hit")
     hit = next(h for h in driver.find_elements(By.CSS_SELECTOR, ".search-hit") if "Drunk in Love" in h.text)
     hit.click()
-    wait_until(driver, lambda d: panel_song(d) == _song_id("Drunk in Love", "Beyoncé"), "the song panel")
+    wait_until(driver, lambda d: panel_song(d) == _song_id(app, "Drunk in Love", "Beyoncé"), "the song panel")
     _shoot(dash_duo, "search")
 
     open_page(dash_duo, "/clusters", ".cluster-card")
