@@ -22,7 +22,7 @@ import ctypes
 import gc
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import dash
@@ -149,20 +149,21 @@ class ResolvedView:
 
     _models: dict[str, object] = field(default_factory=dict, repr=False)
 
-    # Not functools.cached_property: before Python 3.12 it holds one lock for every instance
-    # of the class, so one request reading a slow (or damaged) cache held up every other
-    # request of the worker at the same line.
+    def _model(self, name: str, fetch: Callable[[ClusterParams], object]) -> object:
+        """``fetch(params)``, once per view. Not functools.cached_property: before Python 3.12
+        it holds one lock for every instance of the class, so one request reading a slow (or
+        damaged) cache held up every other request of the worker at the same line."""
+        if name not in self._models:
+            self._models[name] = fetch(self.params)
+        return self._models[name]
+
     @property
     def clustering(self) -> Clustering:
-        if "clustering" not in self._models:
-            self._models["clustering"] = self.engine.clustering(self.params)
-        return self._models["clustering"]  # type: ignore[return-value]
+        return self._model("clustering", self.engine.clustering)  # type: ignore[return-value]
 
     @property
     def projection(self) -> Projection:
-        if "projection" not in self._models:
-            self._models["projection"] = self.engine.projection(self.params)
-        return self._models["projection"]  # type: ignore[return-value]
+        return self._model("projection", self.engine.projection)  # type: ignore[return-value]
 
     @property
     def catalog(self):

@@ -63,7 +63,7 @@ def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
         dbc.NavItem(dbc.NavLink(p["name"], href=link(p["path"]), id=ids.nav_link(link(p["path"])), active="exact"))
         for p in sorted(pages, key=lambda p: p["order"])
     ]
-    source = _dataset_name(catalog)
+    badge = f"{_dataset_name(catalog)} · {len(catalog):,} songs"
     navbar = dbc.Navbar(
         dbc.Container(
             [
@@ -83,8 +83,8 @@ def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
                     className="d-flex align-items-center ms-3",
                 ),
                 dbc.Badge(
-                    f"{source} · {len(catalog):,} songs",
-                    title=f"{source} · {len(catalog):,} songs",
+                    badge,
+                    title=badge,  # the badge may be cut short on a narrow screen
                     color="warning" if catalog.is_demo else "secondary",
                     className="ms-3 dataset-badge",
                     id=ids.DATASET_BADGE,

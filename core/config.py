@@ -123,7 +123,7 @@ class Settings:
     store_limits: StoreLimits = field(default_factory=StoreLimits)
     catalogs_in_memory: int = 4
     #: Background jobs computing at once on this host (embedded deployment; core.slots).
-    job_slots: int = 2
+    job_slots: int = field(default_factory=lambda: os.cpu_count() or 2)
     #: A folder whose CSV files are offered to every visitor (core.datasets.share_folder).
     shared_datasets_dir: Path | None = None
 

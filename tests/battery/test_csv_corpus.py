@@ -111,7 +111,6 @@ def test_every_case_uploaded_to_gunicorn_gets_an_answer_and_no_worker_dies(uploa
         workers.add(answer.headers["X-Worker-Pid"])
     health = [requests.get(base + "/healthz", timeout=10) for _ in range(8)]
     assert {h.status_code for h in health} == {200}
-    assert {h.headers["X-Worker-Pid"] for h in health} <= workers | {h.headers["X-Worker-Pid"] for h in health}
     assert len({h.headers["X-Worker-Pid"] for h in health} | workers) <= 2, "a worker was replaced"
     assert not list((store / "tmp").iterdir()), "a refused upload left a partial file"
     loaded = sum(status == 200 for status in answers.values())
