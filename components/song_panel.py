@@ -12,6 +12,7 @@ from components.colors import cluster_color
 from components.ui import song_player
 from core.engine import SongView
 from core.features import FEATURE_UNITS, feature_label
+from core.neighbours import Closeness
 
 
 def cluster_badge(cluster: int) -> dbc.Badge:
@@ -26,8 +27,15 @@ def _value(feature: str, value: float) -> str:
     return f"{value:.1f} {unit}" if unit else f"{value:.2f}"
 
 
-def neighbour_row(page: str, song: SongView, distance: float, closest: Sequence[str]) -> html.Li:
-    """One neighbour: a button that selects it, its cluster, distance and why it is close."""
+def neighbour_row(page: str, song: SongView, distance: float, closeness: Closeness) -> html.Li:
+    """One neighbour: a button that selects it, its cluster, distance (scaled units) and why it is
+    close, e.g. "distance 0.84 · much closer than usual on tempo, energy · differs most on acousticness"
+    (see core.neighbours for what "usual" means)."""
+    why = [f"distance {distance:.2f}"]
+    if closeness.closer_on:
+        why.append(f"much closer than usual on {', '.join(map(feature_label, closeness.closer_on))}")
+    if closeness.differs_most:
+        why.append(f"differs most on {feature_label(closeness.differs_most)}")
     return html.Li(
         [
             html.Div(
@@ -44,10 +52,7 @@ def neighbour_row(page: str, song: SongView, distance: float, closest: Sequence[
             html.Div(
                 [
                     cluster_badge(song.cluster),
-                    html.Span(
-                        f" distance {distance:.2f} · close on {', '.join(map(feature_label, closest))}",
-                        className="small text-muted",
-                    ),
+                    html.Span(f" {' · '.join(why)}", className="small text-muted"),
                 ]
             ),
             song_player(song, f"{page}-neighbour"),
@@ -59,7 +64,7 @@ def neighbour_row(page: str, song: SongView, distance: float, closest: Sequence[
 def song_panel(
     page: str,
     song: SongView,
-    neighbours: Sequence[tuple[SongView, float, Sequence[str]]],
+    neighbours: Sequence[tuple[SongView, float, Closeness]],
     explorer_href: str | None = None,
 ) -> html.Div:
     """Details of one song, its cluster, preview player and nearest neighbours.

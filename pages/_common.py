@@ -35,6 +35,7 @@ from core.clustering import Clustering, ClusterProfile
 from core.datasets import UnknownDatasetError
 from core.engine import SongView, song_view
 from core.errors import DatasetError
+from core.neighbours import Closeness
 from core.query import ViewQuery, shared_param_names
 from core.shared import StoreUnavailableError
 
@@ -304,8 +305,8 @@ def song_views(view: ResolvedView, rows: Sequence[int]) -> list[SongView]:
     return views
 
 
-def neighbour_views(view: ResolvedView, song_id: str, n: int = 10) -> list[tuple[SongView, float, tuple[str, ...]]]:
-    """The n nearest songs to ``song_id`` as (view, distance, closest features)."""
+def neighbour_views(view: ResolvedView, song_id: str, n: int = 10) -> list[tuple[SongView, float, Closeness]]:
+    """The n nearest songs to ``song_id`` as (view, distance, why they are close)."""
     found = view.engine.neighbours(song_id, view.params, n)
     songs = song_views(view, [nb.row for nb in found])
-    return [(song, nb.distance, nb.closest_features) for song, nb in zip(songs, found, strict=True)]
+    return [(song, nb.distance, nb.closeness) for song, nb in zip(songs, found, strict=True)]

@@ -26,6 +26,7 @@ from components.song_panel import cluster_badge, neighbour_row, song_panel
 from components.ui import audio_player, song_player
 from core.clustering import ClusterProfile
 from core.engine import SongView
+from core.neighbours import Closeness
 from core.previews import Preview
 
 EVIL = [
@@ -382,11 +383,12 @@ def test_cluster_card_header_players_and_links() -> None:
 
 
 def test_neighbour_row_button_selects_the_song_and_says_why() -> None:
-    row = neighbour_row("explorer", song(4, title=EVIL[2], cluster=1), 0.4567, ["energy", "duration_ms"])
+    closeness = Closeness(closer_on=("energy", "duration_ms"), differs_most="tempo")
+    row = neighbour_row("explorer", song(4, title=EVIL[2], cluster=1), 0.4567, closeness)
     (button,) = of_type(row, dhtml.Button)
     assert button.children == EVIL[2]
     assert button.id == {"type": "pick-song", "page": "explorer", "song": "s4", "from": "neighbour"}
-    assert " distance 0.46 · close on energy, duration" in strings(row)
+    assert " distance 0.46 · much closer than usual on energy, duration · differs most on tempo" in strings(row)
     assert [b.color for b in of_type(row, dbc.Badge)] == [cluster_color(1)]
     assert_no_raw_html(row)
 
@@ -402,7 +404,10 @@ def test_song_panel_shows_title_artist_genre_as_plain_strings(evil: str) -> None
 def test_song_panel_details_features_player_and_neighbours() -> None:
     features = {"duration_ms": 210_400.0, "tempo": 120.04, "energy": 0.5, "loudness": -5.31}
     main = song(0, artist="", cluster=3, features=features, preview=PREVIEW)
-    neighbours = [(song(1, title="N1"), 0.5, ["energy"]), (song(2, title="N2", cluster=-1), 0.9, ["tempo"])]
+    neighbours = [
+        (song(1, title="N1"), 0.5, Closeness(("energy",), "tempo")),
+        (song(2, title="N2", cluster=-1), 0.9, Closeness((), "energy")),
+    ]
     panel = song_panel("explorer", main, neighbours)
     text = strings(panel)
     assert "Unknown artist" in text and "2 nearest songs" in text

@@ -17,7 +17,6 @@ from core.catalog import Catalog, load_catalog
 from core.clustering import N_INIT
 from core.engine import ClusterParams, Engine
 from core.errors import DatasetError
-from core.neighbours import CLOSEST_FEATURES
 
 
 def _same_up_to_sign(a: np.ndarray, b: np.ndarray) -> bool:
@@ -157,7 +156,7 @@ def test_features_subset_is_respected(blobs_engine: Engine) -> None:
     expected = KMeans(n_clusters=3, n_init=N_INIT, random_state=params.seed).fit_predict(X)
     assert adjusted_rand_score(expected, result.labels) == pytest.approx(1.0)
     neighbour = blobs_engine.neighbours(blobs_engine.catalog.songs.loc[0, "id"], params, n=1)[0]
-    assert set(neighbour.closest_features) <= {"energy", "tempo"}
+    assert set(neighbour.closeness.closer_on) <= {"energy", "tempo"}
 
 
 @pytest.mark.parametrize(
@@ -197,16 +196,6 @@ def test_neighbours_match_scikit_learn_in_the_scaled_space(blobs_engine: Engine)
         assert [n.row for n in found] == expected
         np.testing.assert_allclose([n.distance for n in found], distances[0][1:], rtol=1e-4)
         assert row not in [n.row for n in found]
-
-
-def test_neighbours_name_the_features_that_differ_least(blobs_engine: Engine) -> None:
-    """closest_features are the features with the smallest absolute scaled difference, smallest first."""
-    params = blobs_engine.params(5)
-    X = blobs_engine.scaled(params.features, params.scaler)
-    for neighbour in blobs_engine.neighbours(blobs_engine.catalog.songs.loc[3, "id"], params, n=5):
-        gaps = np.abs(X[neighbour.row] - X[3])
-        expected = tuple(params.features[j] for j in np.argsort(gaps, kind="stable")[:CLOSEST_FEATURES])
-        assert neighbour.closest_features == expected
 
 
 def test_an_exact_duplicate_is_the_nearest_neighbour_but_the_song_is_not(model_cache: ModelCache) -> None:
