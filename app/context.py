@@ -32,6 +32,7 @@ from core.clustering import Clustering
 from core.config import K_MIN, Settings
 from core.datasets import DatasetInfo, DatasetStore, UnknownDatasetError
 from core.engine import Engine
+from core.genres import usable_label_columns
 from core.methods import ClusterParams
 from core.previews import PreviewFinder
 from core.projection import Projection
@@ -117,6 +118,7 @@ class AppContext:
             k_max=k_max,
             features=catalog.features,
             song_exists=lambda song_id: catalog.row_of(song_id) is not None,
+            labels=tuple(column.name for column in usable_label_columns(catalog)),
         )
 
     def parse(self, raw: Mapping[str, object]) -> tuple[ViewQuery, list[str]]:

@@ -26,6 +26,7 @@ from core.catalog import Catalog
 from core.clustering import SCALER_LABELS
 from core.datasets import is_dataset_id
 from core.errors import DatasetError
+from core.genres import has_labels
 from core.methods import METHODS
 from core.query import dataset_param, url_contract
 
@@ -52,13 +53,18 @@ def _dataset_name(catalog: Catalog) -> str:
     return "demo data" if catalog.is_demo else catalog.report.source
 
 
+def _offered(page: dict, catalog: Catalog) -> bool:
+    """Whether the nav links ``page``: the genre check only where there is a label column to check."""
+    return page["path"] != "/genres" or has_labels(catalog)
+
+
 def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
     try:
         engine = context.engine_for(data)
     except DatasetError:  # the page says the dataset is gone; the shell shows the default
         engine, data = context.engine, None
     catalog = engine.catalog
-    pages = [p for p in dash.page_registry.values() if p.get("nav", True)]
+    pages = [p for p in dash.page_registry.values() if p.get("nav", True) and _offered(p, catalog)]
     nav = [
         dbc.NavItem(dbc.NavLink(p["name"], href=link(p["path"]), id=ids.nav_link(link(p["path"])), active="exact"))
         for p in sorted(pages, key=lambda p: p["order"])

@@ -15,6 +15,17 @@ Features are whichever of the ten defaults exist; a feature column that is mostl
 numbers is left out rather than emptying the catalog. Text is read as UTF-8 when it
 decodes as such, else as Windows-1252 (the legacy encoding of many exported CSVs),
 else Latin-1, which never fails.
+
+Candidate label columns (``Catalog.label_columns``, for the genre check, core.genres) are
+the file's other columns that may name a class of song: every text column not used as
+title, artist, id, preview or a feature (the genre role's column included), and a numeric
+column only when its header names a label (genre..., label, class, category, target, tag)
+and it holds at most MAX_NUMERIC_LABEL_VALUES whole numbers. So spotify.csv's ``target``
+(0/1) is a candidate, while key, mode, time_signature or popularity (numbers that describe
+the sound or the chart, not a class) never are. A text column with more than
+MAX_LABEL_CELLS distinct cells (titles, album names, ids at scale) is not kept: it cannot
+be a label and would cost memory. They are kept aside from ``songs`` as categoricals, so
+the songs table, the content ids and the fingerprint are what they were without them.
 """
 
 from __future__ import annotations
@@ -60,6 +71,13 @@ SAMPLE_VALUES = 5
 #: Text cells (titles, artists, ...) longer than this are cut: nobody reads more, and a
 #: 50 MB cell must not reach every page that shows the song.
 MAX_TEXT_CHARS = 300
+#: A text column with more distinct cells than this is not kept as a candidate label column.
+MAX_LABEL_CELLS = 50_000
+#: A numeric column named like a label is a candidate only with at most this many distinct whole numbers.
+MAX_NUMERIC_LABEL_VALUES = 50
+#: Headers (normalised) that name a label: a numeric column is a candidate only with one of these.
+_LABEL_NAME = re.compile(r"genre|(^|_)(labels?|class|classes|category|categories|target|tags?)(_|$)")
+_INDEX_COLUMN = re.compile(r"^Unnamed: \d+$")
 
 
 @dataclass(frozen=True)
@@ -145,7 +163,18 @@ class Catalog:
     fingerprint: str
     report: LoadReport
     is_demo: bool = False
+    #: Candidate label columns (see the module docstring): one ``category`` column per file
+    #: column, named as in the file, rows aligned with ``songs``; cleaned text, missing (NaN)
+    #: where the cell was empty. None when built: taken from ``songs``' ``genre`` column if
+    #: any (a catalog stored before label columns were kept), else no columns.
+    label_columns: pd.DataFrame | None = None
     _row_of_id: pd.Index | None = field(default=None, repr=False)
+    #: Values derived from the catalog alone and kept once computed (core.genres' analysis).
+    memo: dict[str, object] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.label_columns is None:
+            self.label_columns = label_frame(self.songs[["genre"]] if self.has_genre else self.songs[[]])
 
     def __len__(self) -> int:
         return len(self.songs)
@@ -432,6 +461,59 @@ def _range_reason(outside: pd.DataFrame) -> str:
     return f"with a value outside what the feature can be ({rules})"
 
 
+def _label_categories(values: pd.Series, numeric: bool) -> pd.Categorical | None:
+    """``values`` as a categorical of cleaned text (cut at MAX_TEXT_CHARS, stripped; empty
+    cells missing), or None when it has too many distinct cells to be a label. Cleans the
+    distinct cells, not every row: 1M rows of a 20-value column take milliseconds."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if len(uniques) > MAX_LABEL_CELLS:
+        return None
+    uniques = np.asarray(uniques, dtype=object)
+    if numeric:
+        if len(uniques) > MAX_NUMERIC_LABEL_VALUES:
+            return None
+        numbers = uniques.astype(np.float64)
+        if not np.all(np.isfinite(numbers) & (numbers == np.round(numbers))):
+            return None
+        cleaned = [str(int(v)) for v in numbers]
+    else:
+        cleaned = [str(v)[:MAX_TEXT_CHARS].strip() for v in uniques]
+    categories, remap = np.unique(np.array(cleaned, dtype=object), return_inverse=True)
+    new_codes = np.where(codes >= 0, remap[np.maximum(codes, 0)] if len(remap) else -1, -1)
+    if len(categories) and categories[0] == "":
+        new_codes = np.where(new_codes > 0, new_codes - 1, -1)
+        categories = categories[1:]
+    return pd.Categorical.from_codes(new_codes, categories=pd.Index(list(categories), dtype=object))
+
+
+def _may_be_label(name: str, values: pd.Series) -> bool | None:
+    """Whether a column is a candidate label: True for text, a label-named numeric column
+    (to check further), None for other numbers."""
+    if _INDEX_COLUMN.match(name):
+        return None
+    if pd.api.types.is_bool_dtype(values) or not pd.api.types.is_numeric_dtype(values):
+        return True
+    return False if _LABEL_NAME.search(_normalise_header(name)) else None
+
+
+def label_frame(frame: pd.DataFrame, genre_column: str | None = None) -> pd.DataFrame:
+    """The candidate label columns among ``frame``'s columns (every one given is looked at;
+    the caller leaves out title, artist, id, preview and features), as categoricals on
+    ``frame``'s index. ``genre_column`` (the genre role's) is always taken as text."""
+    kept: dict[str, pd.Categorical] = {}
+    for name in frame.columns:
+        values = frame[name]
+        kind = True if name == genre_column else _may_be_label(str(name), values)
+        if kind is None:
+            continue
+        if kind and pd.api.types.is_bool_dtype(values):
+            values = values.astype(object)
+        categories = _label_categories(values, numeric=not kind)
+        if categories is not None:
+            kept[str(name)] = categories
+    return pd.DataFrame(kept, index=frame.index)
+
+
 def _content_ids(songs: pd.DataFrame, features: tuple[str, ...]) -> pd.Series:
     """16-hex-digit ids from title, artist and feature values (stable across runs)."""
     hashed = pd.util.hash_pandas_object(songs[["title", "artist", *features]], index=False)
@@ -475,12 +557,17 @@ def _build_catalog(data: bytes, report: LoadReport, mapping: Mapping[str, str] |
             )
     songs.insert(0, "id", ids.astype(object))
     keep = _drop(report, songs["id"].duplicated(), "repeating an earlier song (same id)")
-    songs = songs[keep].reset_index(drop=True)
+    songs = songs[keep]
     if songs.empty:
         why = "; ".join(f"{n:,} {reason}" for reason, n in report.dropped.items())
         raise DatasetError(f"{report.source} has no usable rows ({why or 'no data rows'}).")
+    used = {column for role, column in roles.items() if role != "genre"}
+    labels = label_frame(frame.loc[songs.index, [c for c in frame.columns if c not in used]], roles.get("genre"))
+    songs, labels = songs.reset_index(drop=True), labels.reset_index(drop=True)
     report.rows_kept = len(songs)
-    return Catalog(songs=songs, features=report.features, fingerprint=fingerprint(songs), report=report)
+    return Catalog(
+        songs=songs, features=report.features, fingerprint=fingerprint(songs), report=report, label_columns=labels
+    )
 
 
 def fingerprint(songs: pd.DataFrame) -> str:
@@ -492,8 +579,19 @@ def fingerprint(songs: pd.DataFrame) -> str:
 
 
 def catalog_from_frame(songs: pd.DataFrame, source: str, is_demo: bool = False) -> Catalog:
-    """Wrap an already clean songs table (the demo catalog, benchmarks) as a Catalog."""
+    """Wrap an already clean songs table (the demo catalog, benchmarks) as a Catalog. Its
+    columns other than id, title, artist, preview_url and the features are candidate label
+    columns (and stay in ``songs``, as given)."""
     features = tuple(f for f in DEFAULT_FEATURES if f in songs.columns)
     report = LoadReport(source=source, encoding="UTF-8", rows_read=len(songs), rows_kept=len(songs), features=features)
     songs = songs.reset_index(drop=True)
-    return Catalog(songs=songs, features=features, fingerprint=fingerprint(songs), report=report, is_demo=is_demo)
+    others = [c for c in songs.columns if c not in {"id", "title", "artist", "preview_url", *features}]
+    labels = label_frame(songs[others], "genre" if "genre" in others else None)
+    return Catalog(
+        songs=songs,
+        features=features,
+        fingerprint=fingerprint(songs),
+        report=report,
+        is_demo=is_demo,
+        label_columns=labels,
+    )

@@ -14,11 +14,18 @@ nothing need it on a shared volume, see the README):
     datasets/<id>/pinned      an operator's dataset (share_folder): never evicted
     datasets/<id>/songs.pkl   the parsed songs table (pickle: 1M songs load in 0.2 s, their
                               136 MB CSV in 3.5 s)
-    datasets/<id>/meta.json   the loader's report (name, songs, features, mapping), sizes
+    datasets/<id>/labels.pkl  its candidate label columns (Catalog.label_columns; format 2)
+    datasets/<id>/meta.json   the loader's report (name, songs, features, mapping), sizes,
+                              the format of the stored copy (STORE_FORMAT)
     tmp/                      writes in progress; renamed into place only when complete
 
 A rejected upload leaves nothing behind. Uploads unused for ``max_age_days`` go, and
 while the store is over ``max_store_bytes`` the least recently used go first.
+
+A dataset stored in an older format (1: no labels.pkl) still serves: its catalog's label
+columns are its genre column, if any, as before. Opening its file again (an upload of the
+same file, or the operator's shared folder at start-up) adds what the format lacks, without
+changing its id, its songs or its fingerprint (so its models stay cached).
 """
 
 from __future__ import annotations
@@ -34,7 +41,7 @@ import time
 import uuid
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import BinaryIO
 
@@ -46,6 +53,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 #: A dataset's last use is written at most this often (seconds): reads stay reads.
 _TOUCH_EVERY_S = 3600.0
 ID_HEX_DIGITS = 24
+#: The format of a stored dataset: 1 songs.pkl alone; 2 with labels.pkl.
+STORE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,8 @@ class DatasetInfo:
     fingerprint: str
     file_sha256: str
     size_bytes: int
+    #: The stored copy's format (STORE_FORMAT when written; 1 for metas written before it was kept).
+    format: int = 1
 
     @property
     def name(self) -> str:
@@ -166,11 +177,14 @@ class DatasetStore:
         asked = dataset_id(file_sha256, mapping if mapping is not None else {"": "recognised by the headers"})
         with self._locked(asked):
             known = self._read_info(self._resolved(asked) or asked)
-            if known:
+            if known and known.format >= STORE_FORMAT:
                 return known
             catalog = clusterable(load_catalog(source, name=name, mapping=mapping, limits=self._load_limits()))
             ident = dataset_id(file_sha256, catalog.report.roles)
-            info = self._read_info(ident) or self._write(ident, catalog, file_sha256, source.stat().st_size)
+            info = self._read_info(ident)
+            if info is not None and info.format < STORE_FORMAT:
+                info = self._upgraded(info, catalog)
+            info = info or self._write(ident, catalog, file_sha256, source.stat().st_size)
             if ident != asked:
                 (self.root / "resolved" / asked).write_text(ident)
         if pinned:
@@ -200,10 +214,20 @@ class DatasetStore:
         try:
             with (folder / "songs.pkl").open("rb") as file:
                 songs = pickle.load(file)
+            labels = None
+            if info.format >= STORE_FORMAT:
+                with (folder / "labels.pkl").open("rb") as file:
+                    labels = pickle.load(file)
         except FileNotFoundError:
             raise UnknownDatasetError("This dataset was just removed; open the file again.") from None
         self._touch(folder)
-        return Catalog(songs=songs, features=info.features, fingerprint=info.fingerprint, report=info.load_report)
+        return Catalog(
+            songs=songs,
+            features=info.features,
+            fingerprint=info.fingerprint,
+            report=info.load_report,
+            label_columns=labels,
+        )
 
     # -- limits ---------------------------------------------------------------------------
 
@@ -264,13 +288,16 @@ class DatasetStore:
         try:
             with (staging / "songs.pkl").open("wb") as file:
                 pickle.dump(catalog.songs, file, protocol=pickle.HIGHEST_PROTOCOL)
+            with (staging / "labels.pkl").open("wb") as file:
+                pickle.dump(catalog.label_columns, file, protocol=pickle.HIGHEST_PROTOCOL)
             info = DatasetInfo(
                 id=ident,
                 load_report=catalog.report,
                 created=time.time(),
                 fingerprint=catalog.fingerprint,
                 file_sha256=file_sha256,
-                size_bytes=(staging / "songs.pkl").stat().st_size + file_bytes,
+                size_bytes=sum((staging / f).stat().st_size for f in ("songs.pkl", "labels.pkl")) + file_bytes,
+                format=STORE_FORMAT,
             )
             (staging / "meta.json").write_text(json.dumps(asdict(info)))
             try:
@@ -280,6 +307,29 @@ class DatasetStore:
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         return info
+
+    def _upgraded(self, info: DatasetInfo, catalog: Catalog) -> DatasetInfo:
+        """``info``'s dataset, stored in an older format, brought to STORE_FORMAT with what
+        ``catalog`` (its file parsed again) adds; as it was when the songs parsed now differ
+        from the stored ones (rows could not be matched). labels.pkl is in place before the
+        meta says so: a reader sees the old format or the whole new one."""
+        if catalog.fingerprint != info.fingerprint:
+            return info
+        folder = self.root / "datasets" / info.id
+        partial = self.root / "tmp" / f"labels-{uuid.uuid4().hex}"
+        try:
+            with partial.open("wb") as file:
+                pickle.dump(catalog.label_columns, file, protocol=pickle.HIGHEST_PROTOCOL)
+            size = partial.stat().st_size
+            os.replace(partial, folder / "labels.pkl")
+            upgraded = replace(info, format=STORE_FORMAT, size_bytes=info.size_bytes + size)
+            partial.write_text(json.dumps(asdict(upgraded)))
+            os.replace(partial, folder / "meta.json")
+        except OSError:  # removed meanwhile (evicted): serve what was read
+            return info
+        finally:
+            partial.unlink(missing_ok=True)
+        return upgraded
 
     @contextlib.contextmanager
     def _locked(self, ident: str) -> Iterator[None]:

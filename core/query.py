@@ -36,7 +36,10 @@ class ViewQuery:
     ``song`` is a song id; ``cluster`` a cluster number; ``features`` the clustered
     features (None: all the dataset has); ``options`` the chosen method's options that
     differ from their defaults, as sorted (name, value) pairs; ``proj`` the explorer's
-    projection; ``feature`` the feature whose distribution the heatmap page shows.
+    projection; ``feature`` the feature whose distribution the heatmap page shows;
+    ``label`` the label column the genre check compares the clusters with (None: the
+    dataset's default, core.genres). Like ``x``, ``y`` and ``feature`` it belongs to its
+    page: links from page to page do not carry it.
     """
 
     k: int
@@ -52,6 +55,7 @@ class ViewQuery:
     options: tuple[tuple[str, OptionValue], ...] = ()
     proj: str = "pca"
     feature: str | None = None
+    label: str | None = None
     data: str | None = None
 
     def option(self, name: str) -> OptionValue | None:
@@ -117,6 +121,9 @@ class QueryLimits:
     k_max: int
     features: tuple[str, ...]
     song_exists: Callable[[str], bool]
+    #: The dataset's usable label columns, its default first (core.genres.usable_label_columns);
+    #: None when the caller does not say, and a ``label`` is then kept unchecked.
+    labels: tuple[str, ...] | None = None
 
 
 def _first(value: object) -> str | None:
@@ -182,6 +189,17 @@ def parse_query(params: Mapping[str, object], limits: QueryLimits) -> tuple[View
         notices.append(f"feature={feature[:30]!r} is not a feature of this dataset; showing {limits.features[0]}.")
         feature = None
 
+    label = _first(params.get("label"))
+    if label is not None and not (
+        0 < len(label) <= MAX_QUERY_CHARS and (limits.labels is None or label in limits.labels)
+    ):
+        if limits.labels is None:
+            instead = "showing the default"
+        else:
+            instead = f"showing {limits.labels[0][:30]}" if limits.labels else "it has none"
+        notices.append(f"label={label[:30]!r} is not a label column of this dataset; {instead}.")
+        label = None
+
     axes = {}
     for axis, fallback in (("x", 0), ("y", 1)):
         value = _first(params.get(axis))
@@ -206,6 +224,7 @@ def parse_query(params: Mapping[str, object], limits: QueryLimits) -> tuple[View
         options=_parse_options(params, method, notices),
         proj=_choice(params, "proj", PROJECTIONS, "pca", notices),
         feature=feature,
+        label=label,
     )
     return query, notices
 

@@ -8,10 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from core.catalog import load_catalog
+import core.catalog
+from core.catalog import Catalog, catalog_from_frame, load_catalog
 from core.errors import DatasetError
 from core.features import DEFAULT_FEATURES
+from core.genres import label_columns
 
 WriteCsv = Callable[[str, bytes | str], Path]
 
@@ -62,6 +66,10 @@ def test_reference_format(write_csv: WriteCsv) -> None:
     assert catalog.songs.loc[0, "loudness"] == -8.795
     assert catalog.report.mapped == {"title": "song_title"}
     assert not {"key", "mode", "time_signature", "target"} & set(catalog.songs.columns)
+    # target (0/1, named as a label) is kept aside as a candidate label column; key, mode and
+    # time_signature (numbers of the sound) are not
+    assert list(catalog.label_columns.columns) == ["target"]
+    assert catalog.label_columns["target"].tolist() == ["1", "1", "1"]
 
 
 @pytest.mark.parametrize(
@@ -432,6 +440,23 @@ def test_windows_1252_tidytuesday_sample(shared_data: Path) -> None:
     assert catalog.report.rows_kept + catalog.report.dropped_rows == 5130
 
 
+def test_tidytuesday_label_columns_read_in_windows_1252(shared_data: Path) -> None:
+    """The sample's text columns besides title and artist are kept aside as label columns, aligned
+    with the songs, with the right characters; its numbers (popularity, key, mode) are not."""
+    catalog = load_catalog(shared_data / "spotify_songs_tidytuesday_sample.csv")
+    labels = catalog.label_columns
+    assert list(labels.columns) == [
+        "track_album_name",
+        "track_album_release_date",
+        "playlist_name",
+        "playlist_genre",
+        "playlist_subgenre",
+    ]
+    assert len(labels) == len(catalog)
+    assert labels["playlist_genre"].astype(str).tolist() == catalog.songs["genre"].tolist()
+    assert not any("\ufffd" in str(value) for column in labels for value in labels[column].cat.categories)
+
+
 def test_the_notice_for_a_missing_or_broken_dataset_names_the_file_not_its_folder(tmp_path: Path) -> None:
     """Every visitor sees this notice; the server's folders are not theirs to know."""
     from core.demo import catalog_or_demo
@@ -442,3 +467,106 @@ def test_the_notice_for_a_missing_or_broken_dataset_names_the_file_not_its_folde
     broken.write_bytes(b"\x00\x01binary")
     catalog, notices = catalog_or_demo(broken)
     assert catalog.is_demo and "broken.csv" in notices[0] and str(tmp_path) not in notices[0]
+
+
+# -- candidate label columns -----------------------------------------------------------------
+
+LABELLED = (
+    "title,artist,energy,tempo,label,playlist_subgenre,popularity,class,score_class\n"
+    "One,Ann,0.1,100,hit , dance pop,80,1,0.5\n"
+    "Two,Bob,0.5,120,flop,,12,0,1.5\n"
+    "Three,Cy,0.9,140,hit,rock,55,1,2\n"
+)
+
+
+def test_label_columns_are_kept_aside_and_change_no_fingerprint() -> None:
+    """Text columns (cleaned, empty as missing) and label-named whole numbers are kept as
+    categoricals beside the songs: the songs table, ids and fingerprint are those of the same
+    file without them."""
+    catalog = load_catalog(LABELLED.encode())
+    plain = load_catalog(SMALL.encode())
+    pd.testing.assert_frame_equal(catalog.songs, plain.songs)
+    assert catalog.fingerprint == plain.fingerprint
+    labels = catalog.label_columns
+    assert list(labels.columns) == ["label", "playlist_subgenre", "class"]  # not popularity, not 0.5/1.5
+    assert all(isinstance(labels[c].dtype, pd.CategoricalDtype) for c in labels)
+    assert labels["label"].tolist() == ["hit", "flop", "hit"]
+    assert labels["playlist_subgenre"].tolist()[::2] == ["dance pop", "rock"]
+    assert pd.isna(labels["playlist_subgenre"][1])
+    assert labels["class"].tolist() == ["1", "0", "1"]
+    assert not plain.label_columns.columns.size and len(plain.label_columns) == len(plain)
+
+
+def test_label_columns_follow_the_rows_kept() -> None:
+    """Rows dropped (a missing feature value, a repeated id) leave the label columns aligned."""
+    csv = (
+        "id,title,energy,tempo,label\n"
+        "a,One,0.1,100,first\n"
+        "b,Two,,120,dropped\n"
+        "c,Three,0.9,140,third\n"
+        "a,One again,0.3,80,repeat\n"
+        "d,Four,0.4,90,fourth\n"
+    )
+    catalog = load_catalog(csv.encode())
+    assert catalog.songs["id"].tolist() == ["a", "c", "d"]
+    assert catalog.label_columns["label"].tolist() == ["first", "third", "fourth"]
+    assert list(catalog.label_columns.index) == [0, 1, 2]
+
+
+def test_a_column_of_too_many_distinct_cells_is_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nearly unique text (names, ids at scale) is no label and would cost memory."""
+    monkeypatch.setattr(core.catalog, "MAX_LABEL_CELLS", 2)
+    catalog = load_catalog(LABELLED.replace(",hit,", ",third,").encode())
+    assert list(catalog.label_columns.columns) == ["playlist_subgenre", "class"]
+
+
+def test_a_genre_mapped_by_hand_is_a_label_column_as_text() -> None:
+    """With a mapping by hand, the genre role's column (even of numbers) and the other text
+    columns are label columns; the mapped title, artist and features are not."""
+    csv = b"t,a,e,b,g,mood\nOne,Ann,0.1,100,7,calm\nTwo,Bob,0.5,120,3,wild\n"
+    catalog = load_catalog(csv, mapping={"title": "t", "artist": "a", "energy": "e", "tempo": "b", "genre": "g"})
+    assert list(catalog.label_columns.columns) == ["g", "mood"]
+    assert catalog.label_columns["g"].tolist() == ["7", "3"]
+    assert catalog.songs["genre"].tolist() == ["7", "3"]
+
+
+def test_catalogs_from_tables_and_older_copies_have_label_columns() -> None:
+    """catalog_from_frame takes its extra columns as label columns (songs unchanged); a Catalog
+    built without them (a dataset stored before they were kept) has its genre column, if any."""
+    songs = pd.DataFrame(
+        {"id": ["a", "b"], "title": ["A", "B"], "artist": ["X", "Y"], "energy": [0.1, 0.2], "tempo": [90.0, 100.0]}
+    )
+    framed = catalog_from_frame(songs.assign(genre=["pop", "rock"], mood=["calm", "wild"]), source="table")
+    assert list(framed.label_columns.columns) == ["genre", "mood"] and "mood" in framed.songs.columns
+    older = Catalog(songs=framed.songs, features=framed.features, fingerprint="f", report=framed.report)
+    assert list(older.label_columns.columns) == ["genre"]
+    assert older.label_columns["genre"].tolist() == ["pop", "rock"]
+    bare = Catalog(songs=songs, features=framed.features, fingerprint="f", report=framed.report)
+    assert bare.label_columns.shape == (2, 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.text(max_size=10), st.sampled_from(["", "NA", "unknown", "pop;rock", "1", "2.5"])),
+            st.one_of(st.integers(-3, 3).map(str), st.sampled_from(["", "x", "1.5", "nan"])),
+        ),
+        min_size=1,
+        max_size=15,
+    )
+)
+def test_any_label_cells_stay_aligned_and_analysable(cells: list[tuple[str, str]]) -> None:
+    """Whatever a file's extra columns hold: label columns as long as the songs, and every one
+    of them analysed without an error."""
+    lines = ["title,energy,tempo,genre_notes,class"]
+    for i, (text, number) in enumerate(cells):
+        quoted = '"' + text.replace('"', '""') + '"'
+        lines.append(f"Song {i},0.5,{100 + i},{quoted},{number}")
+    try:
+        catalog = load_catalog("\n".join(lines).encode())
+    except DatasetError:
+        return
+    assert len(catalog.label_columns) == len(catalog)
+    for column in label_columns(catalog):
+        assert column.known + column.unknown + column.empty == len(catalog)

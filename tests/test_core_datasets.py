@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -15,7 +16,7 @@ import pytest
 
 import core.datasets
 from core.catalog import MappingNeededError, load_catalog
-from core.datasets import DatasetStore, StoreLimits, UnknownDatasetError, is_dataset_id, share_folder
+from core.datasets import STORE_FORMAT, DatasetStore, StoreLimits, UnknownDatasetError, is_dataset_id, share_folder
 from core.errors import DatasetError
 from tests.conftest import blob_frame
 
@@ -54,6 +55,49 @@ def test_a_stored_catalog_is_the_catalog_the_csv_gives(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(stored.songs, direct.songs)
     assert stored.features == direct.features and stored.fingerprint == direct.fingerprint
     assert stored.report.lines() == direct.report.lines()
+
+
+def _labelled_bytes(songs: int = 200) -> bytes:
+    frame, truth = blob_frame((songs // 2, songs - songs // 2))
+    frame["genre"] = [("pop", "rock")[t] for t in truth]
+    frame["mood"] = [("calm", "wild", "sad")[i % 3] for i in range(len(frame))]
+    return frame.to_csv(index=False).encode()
+
+
+def test_a_stored_catalog_keeps_its_label_columns(tmp_path: Path) -> None:
+    """The stored copy holds the candidate label columns (labels.pkl, format STORE_FORMAT) as the
+    CSV gives them."""
+    store, data = DatasetStore(tmp_path), _labelled_bytes()
+    info = store.open(_upload(store, data), "labelled.csv")
+    assert info.format == STORE_FORMAT
+    assert (tmp_path / "datasets" / info.id / "labels.pkl").is_file()
+    stored, direct = store.catalog(info.id), load_catalog(data)
+    pd.testing.assert_frame_equal(stored.label_columns, direct.label_columns)
+    assert list(stored.label_columns.columns) == ["genre", "mood"]
+
+
+def test_a_dataset_stored_before_label_columns_serves_and_is_completed_when_opened_again(tmp_path: Path) -> None:
+    """A copy in format 1 (no labels.pkl, no format in its meta) serves with its genre column as
+    its only label column; opening its file again adds the others under the same id, with the
+    same songs and fingerprint (its models stay cached)."""
+    store, data = DatasetStore(tmp_path), _labelled_bytes()
+    info = store.open(_upload(store, data), "labelled.csv")
+    folder = tmp_path / "datasets" / info.id
+    (folder / "labels.pkl").unlink()
+    meta = json.loads((folder / "meta.json").read_text())
+    del meta["format"]
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+    old = store.catalog(info.id)
+    assert store.info(info.id).format == 1
+    assert list(old.label_columns.columns) == ["genre"]
+
+    again = store.open(_upload(store, data), "labelled.csv")
+    assert again.id == info.id and again.format == STORE_FORMAT and again.fingerprint == info.fingerprint
+    assert again.size_bytes > meta["size_bytes"]
+    upgraded = store.catalog(info.id)
+    assert list(upgraded.label_columns.columns) == ["genre", "mood"]
+    pd.testing.assert_frame_equal(upgraded.songs, old.songs)
 
 
 def test_four_people_uploading_one_file_at_once_get_one_dataset_parsed_once(

@@ -15,8 +15,9 @@ from core.query import MAX_QUERY_CHARS, QueryLimits, ViewQuery, parse_query, sha
 FEATURES = ("acousticness", "danceability", "energy", "tempo", "valence")
 LONG_ID = "L" * (MAX_QUERY_CHARS + 1)  # in the dataset, but longer than any URL value may be
 SONGS = {"s1", "s2", "id with space", LONG_ID}
-LIMITS = QueryLimits(default_k=5, k_max=12, features=FEATURES, song_exists=lambda s: s in SONGS)
-KNOWN = ("k", "song", "cluster", "view", "x", "y", "q", "algo", "scaler", "features", "proj", "feature")
+LABELS = ("playlist_genre", "playlist_subgenre", "class label")
+LIMITS = QueryLimits(default_k=5, k_max=12, features=FEATURES, song_exists=lambda s: s in SONGS, labels=LABELS)
+KNOWN = ("k", "song", "cluster", "view", "x", "y", "q", "algo", "scaler", "features", "proj", "feature", "label")
 KNOWN += ("linkage", "eps", "min_samples")
 HUGE = "9" * 1000
 DB, HI = {"algo": "dbscan"}, {"algo": "hierarchical"}
@@ -63,6 +64,8 @@ GOOD = [
     ({"proj": "umap"}, {"proj": "umap"}),
     ({"proj": "TSNE"}, {"proj": "tsne"}),
     ({"feature": "valence"}, {"feature": "valence"}),
+    ({"label": "playlist_subgenre"}, {"label": "playlist_subgenre"}),
+    ({"label": ["class label", "x"]}, {"label": "class label"}),
     ({**HI, "linkage": "complete"}, {"algo": "hierarchical", "options": (("linkage", "complete"),)}),
     ({**HI, "linkage": " SINGLE"}, {"algo": "hierarchical", "options": (("linkage", "single"),)}),
     ({**HI, "linkage": "WARD"}, {"algo": "hierarchical"}),
@@ -131,6 +134,9 @@ BAD = [
     ({"features": "energy,tempo,loudness"}, {"features": ("energy", "tempo")}, ("features", "loudness", "left out")),
     ({"proj": "mds"}, {}, ("proj='mds'", "showing pca")),
     ({"feature": "loudness"}, {}, ("feature='loudness'", "showing acousticness")),
+    ({"label": "genre"}, {}, ("label='genre'", "not a label column", "showing playlist_genre")),
+    ({"label": "Playlist_Genre"}, {}, ("label='Playlist_Genre'", "showing playlist_genre")),
+    ({"label": ""}, {}, ("label=''", "showing playlist_genre")),
     ({**HI, "linkage": "median"}, {"algo": "hierarchical"}, ("linkage=median", "using ward")),
     ({**HI, "linkage": "wärd"}, {"algo": "hierarchical"}, ("linkage=wärd", "using ward")),
     ({**DB, "eps": "abc"}, {"algo": "dbscan"}, ("eps=abc", "not a number", "using the default")),
@@ -166,7 +172,7 @@ MULTI = [
     ({"k": "99", "cluster": "7"}, {}, ("k=99", "cluster='7'"), 2),
     ({**DB, "eps": "x", "min_samples": "0", "cluster": "99"}, {"algo": "dbscan"}, ("eps=x", "min_samples=0", "99"), 3),
     # "features=x" gives two notices: x is left out, and fewer than two features remain
-    (ALL_X, {}, ("song", "features", *(f"{n}=" for n in ALL_X if n not in ("song", "features"))), 12),
+    (ALL_X, {}, ("song", "features", *(f"{n}=" for n in ALL_X if n not in ("song", "features"))), 13),
 ]
 
 
@@ -213,6 +219,7 @@ ROUND_TRIPS = [
     {},
     {"k": "12", "song": "id with space", "cluster": "11", "view": "2d", "x": "tempo", "y": "valence"},
     {"q": "Ünïcødé ♫ & = ? #", "proj": "umap", "feature": "tempo", "scaler": "minmax"},
+    {"label": "class label", "k": "3"},
     {"q": " padded ", "features": "valence,acousticness,energy"},
     {**HI, "k": "3", "cluster": "2", "linkage": "single", "features": "energy,tempo"},
     {**DB, "cluster": "10", "eps": "0.1", "min_samples": "7"},
@@ -249,7 +256,18 @@ def test_any_short_text_parses_and_round_trips(raw):
 @pytest.mark.parametrize(
     ("raw", "shared"),
     [
-        ({"song": "s1", "cluster": "1", "view": "2d", "q": "x", "proj": "umap", "feature": "tempo"}, {"k": "5"}),
+        (
+            {
+                "song": "s1",
+                "cluster": "1",
+                "view": "2d",
+                "q": "x",
+                "proj": "umap",
+                "feature": "tempo",
+                "label": "class label",
+            },
+            {"k": "5"},
+        ),
         (
             {**DB, "k": "4", "eps": "0.5", "features": "energy,tempo", "scaler": "robust", "x": "tempo", "song": "s1"},
             {"k": "4", "algo": "dbscan", "eps": "0.5", "features": "energy,tempo", "scaler": "robust"},
@@ -265,8 +283,23 @@ def test_shared_param_names_hold_the_globals_and_every_option():
     names = shared_param_names()
     assert {"k", "algo", "scaler", "features", "linkage", "eps", "min_samples"} <= set(names)
     assert {o.name for o in METHODS.options()} <= set(names)
-    assert not {"song", "cluster", "view", "x", "y", "q", "proj", "feature"} & set(names)
+    assert not {"song", "cluster", "view", "x", "y", "q", "proj", "feature", "label"} & set(names)
     assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize(
+    ("labels", "raw", "kept", "notice"),
+    [
+        (None, "anything", "anything", None),  # the caller does not say: kept, the page falls back
+        (None, "x" * (MAX_QUERY_CHARS + 1), None, "showing the default"),
+        ((), "genre", None, "it has none"),
+    ],
+)
+def test_a_label_is_checked_only_against_the_labels_given(labels, raw, kept, notice):
+    limits = QueryLimits(default_k=5, k_max=12, features=FEATURES, song_exists=lambda _: False, labels=labels)
+    query, notices = parse_query({"label": raw}, limits)
+    assert query.label == kept
+    assert notices == ([] if notice is None else [notices[0]]) and (notice is None or notice in notices[0])
 
 
 def test_url_contract_lists_methods_options_and_defaults():

@@ -132,8 +132,11 @@ def test_a_copied_dbscan_url_opens_the_same_view(
 
 
 def test_a_dataset_without_genres_says_so(duo: DashComposite) -> None:
+    """Opened by a link: the page says why there is nothing to check; the nav offers no Genres."""
     open_page(duo, "/genres", "#genres-none")
     assert "no genre column" in duo.driver.find_element(By.ID, "genres-none").text
+    assert duo.driver.find_elements(By.LINK_TEXT, "Genres") == []
+    assert duo.driver.find_elements(By.LINK_TEXT, "Clusters")
 
 
 @pytest.mark.parametrize(
