@@ -21,7 +21,16 @@ from dash.exceptions import PreventUpdate
 from app.context import AppContext, app_context
 from app.links import link, playable
 from components import ids
-from components.ui import audio_player, k_control, method_controls, notices, open_data_button, open_data_panel
+from components.ui import (
+    audio_player,
+    copy_link_button,
+    dataset_badge,
+    k_control,
+    method_controls,
+    notices,
+    open_data_button,
+    open_data_panel,
+)
 from core.catalog import Catalog
 from core.clustering import SCALER_LABELS
 from core.datasets import is_dataset_id
@@ -74,32 +83,28 @@ def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
         dbc.Container(
             [
                 dbc.NavbarBrand("Audio Space Explorer", href=link("/", data=data)),
-                dbc.Nav(nav, navbar=True, className="me-auto"),
-                open_data_button(),
-                k_control(context.k_max_of(engine), context.limits(engine).default_k),
-                html.Div(
+                dbc.NavbarToggler(id=ids.NAV_TOGGLER, className="ms-auto"),
+                # Under 1200 px the links, Open data, Copy link and the badge fold behind the
+                # toggler; K stays in view on any screen (every page answers to it).
+                dbc.Collapse(
                     [
-                        dcc.Clipboard(
-                            id=ids.COPY_LINK,
-                            title="Copy a link to this view",
-                            className="btn btn-sm btn-outline-light",
+                        dbc.Nav(nav, navbar=True, className="me-auto"),
+                        html.Div(
+                            [open_data_button(), copy_link_button(), dataset_badge(badge, catalog.is_demo)],
+                            className="navbar-tools",
                         ),
-                        html.Span("Copy link", className="ms-1 small text-white-50"),
                     ],
-                    className="d-flex align-items-center ms-3",
+                    id=ids.NAV_COLLAPSE,
+                    is_open=False,
+                    navbar=True,
                 ),
-                dbc.Badge(
-                    badge,
-                    title=badge,  # the badge may be cut short on a narrow screen
-                    color="warning" if catalog.is_demo else "secondary",
-                    className="ms-3 dataset-badge",
-                    id=ids.DATASET_BADGE,
-                ),
+                k_control(context.k_max_of(engine), context.limits(engine).default_k),
             ],
             fluid=True,
         ),
         color="dark",
         dark=True,
+        expand="xl",
         className="mb-3",
     )
     methods = list(METHODS.methods.values())
@@ -185,6 +190,13 @@ def register_shell_callbacks(app: Dash) -> None:
         Output(ids.OPEN_DATA_PANEL, "is_open"),
         Input(ids.OPEN_DATA_BUTTON, "n_clicks"),
         State(ids.OPEN_DATA_PANEL, "is_open"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        "function (clicks, open) { return clicks ? !open : window.dash_clientside.no_update; }",
+        Output(ids.NAV_COLLAPSE, "is_open"),
+        Input(ids.NAV_TOGGLER, "n_clicks"),
+        State(ids.NAV_COLLAPSE, "is_open"),
         prevent_initial_call=True,
     )
     app.clientside_callback(

@@ -21,6 +21,8 @@ K_CONTROL = "k-control"
 CALLBACK_ERROR = "callback-error"
 COPY_LINK = "copy-link"
 DATASET_BADGE = "dataset-badge"
+NAV_TOGGLER = "nav-toggler"
+NAV_COLLAPSE = "nav-collapse"
 DATASET_GONE = "dataset-gone"
 #: The note of a page comparing clusters when the method found none.
 NO_CLUSTERS = "no-clusters"

@@ -179,7 +179,26 @@ def view_skeleton(what: str) -> html.Div:
 
 def open_data_button() -> dbc.Button:
     """The navbar button that opens the Open data panel."""
-    return dbc.Button("Open data", id=ids.OPEN_DATA_BUTTON, size="sm", color="light", outline=True, className="ms-3")
+    return dbc.Button("Open data", id=ids.OPEN_DATA_BUTTON, size="sm", color="light", outline=True)
+
+
+def copy_link_button() -> html.Div:
+    """ "Copy link" as one button: the clipboard control is laid over the icon and the words
+    (app.css), so a click anywhere on it copies the URL of the view on screen."""
+    return html.Div(
+        [
+            html.Span("Copy link", className="copy-link-words"),
+            dcc.Clipboard(id=ids.COPY_LINK, title="Copy a link to this view", className="copy-link-target"),
+        ],
+        className="btn btn-sm btn-outline-light copy-link",
+    )
+
+
+def dataset_badge(text: str, is_demo: bool) -> dbc.Badge:
+    """The dataset on screen; cut with an ellipsis on narrow screens, whole in its tooltip."""
+    return dbc.Badge(
+        text, title=text, color="warning" if is_demo else "secondary", className="dataset-badge", id=ids.DATASET_BADGE
+    )
 
 
 def open_data_panel(
