@@ -67,21 +67,12 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
                 : (value === undefined ? null : value)))];
     },
 
-    // The explorer's clicks: ignore one that ends a drag-to-rotate (see explorer.js) and the
-    // repeats of one press (plotly's 3D scene reports a click on every frame the button is
-    // down over a point), and reset clickData so that clicking the same song again fires again.
-    explorerClickGate: function (mainClick, pairClick) {
-      const click = mainClick || pairClick;
-      const reset = [null, null];
-      const skip = [window.dash_clientside.no_update, ...reset];
-      if (!click || !click.points || !click.points.length) return skip;
-      const now = Date.now();
-      if (mainClick && now - (window.audioSpaceLastDragEnd || 0) < 400) return skip;
-      const song = String(click.points[0].customdata);
-      const last = window.audioSpaceLastPick;
-      window.audioSpaceLastPick = { song: song, at: now };
-      if (last && last.song === song && now - last.at < 600) return skip;
-      return [{ song: song, at: now }, ...reset];
+    // A click in the explorer's feature scatter (SVG: plotly's clickData names the point
+    // under the pointer) opens that song; clickData is reset so the same song can be
+    // clicked again. The main plot picks in explorer.js, from its hover label.
+    pairClickGate: function (click) {
+      if (!click || !click.points || !click.points.length) return [window.dash_clientside.no_update, null];
+      return [{ song: String(click.points[0].customdata), at: Date.now() }, null];
     },
 
     // A page's query changed while its background job computes another view (one asked for

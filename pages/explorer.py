@@ -242,14 +242,12 @@ clientside_callback(
 )
 
 
-# Drop clicks that end a drag-to-rotate, and reset clickData so the same song can be
-# clicked again: the server callback below listens to this store, not to clickData.
+# The server callback below listens to the explorer-pick store: the main plot writes it
+# from its hover label (assets/explorer.js), the feature scatter from its clickData here.
 clientside_callback(
-    ClientsideFunction("audiospace", "explorerClickGate"),
+    ClientsideFunction("audiospace", "pairClickGate"),
     Output("explorer-pick", "data"),
-    Output("explorer-graph", "clickData"),
     Output("explorer-features", "clickData"),
-    Input("explorer-graph", "clickData"),
     Input("explorer-features", "clickData"),
     prevent_initial_call=True,
 )

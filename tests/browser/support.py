@@ -189,22 +189,36 @@ def isolated_point(points: list[dict[str, Any]], among: Callable[[str], bool] = 
     return best
 
 
-def click_point(driver: WebDriver, point: dict[str, Any], until: Callable[[WebDriver], Any], what: str) -> None:
-    """A real mouse click on a point of the 3D plot: press there, wait for ``until``, release.
+def hovered_song(driver: WebDriver, graph_id: str = "explorer-graph") -> str | None:
+    """The song whose hover label ``graph_id`` shows now (plotly's own hover data), or None."""
+    return driver.execute_script(
+        """const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+        if (!gd || !gd.querySelector('.hovertext')) return null;
+        const scene = gd._fullLayout.scene && gd._fullLayout.scene._scene;  // 3D keeps its own
+        const points = scene ? scene.oldEventData && scene.oldEventData.points : gd._hoverdata;
+        const song = points && points.length ? points[0].customdata : undefined;
+        return song === undefined || song === null ? null : String(song);""",
+        graph_id,
+    )
 
-    plotly's gl3d scene emits ``plotly_click`` from its render loop while a button is
-    down over a picked point, so the button stays down until the app has reacted
-    (a zero-length press can fall between two frames on a software renderer).
-    """
-    press = ActionBuilder(driver)
-    press.pointer_action.move_to_location(point["x"], point["y"]).pointer_down()
-    press.perform()
-    try:
-        wait_until(driver, until, what)
-    finally:
-        release = ActionBuilder(driver)
-        release.pointer_action.pointer_up()
-        release.perform()
+
+def click_point(
+    driver: WebDriver, point: dict[str, Any], until: Callable[[WebDriver], Any] | None = None, what: str = ""
+) -> str:
+    """Point at a song of the explorer's main plot (3D or 2D) as a user does: move there, wait
+    for its hover label, click without moving; then wait for ``until`` (by default: the
+    panel of the song the label named). Returns the song the label named."""
+    move = ActionBuilder(driver)
+    move.pointer_action.move_to_location(point["x"], point["y"])
+    move.perform()
+    labelled = wait_until(driver, lambda d: hovered_song(d), f"a hover label at {point['id']}")
+    click = ActionBuilder(driver)
+    click.pointer_action.pointer_down().pointer_up()
+    click.perform()
+    if until is None:
+        until, what = (lambda d: panel_song(d) == labelled), f"the panel of {labelled}, as its label named"
+    wait_until(driver, until, what)
+    return labelled
 
 
 def click_at(driver: WebDriver, point: dict[str, Any]) -> None:

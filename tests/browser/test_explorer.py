@@ -2,13 +2,15 @@
 
 3D points are clicked with a real mouse (WebDriver pointer actions) at the pixel where
 the song is drawn. That pixel is computed in the page from plotly's own camera
-matrices, as plotly does to place its hover label (support._PROJECT_POINTS_JS), and
-the click goes through plotly's picking and its ``plotly_click`` event, dcc.Graph's
-clickData and the app's clientside click gate: nothing is injected into React props.
-2D plots get an ordinary click at the pixel plotly's axes put the song on.
+matrices, as plotly does to place its hover label (support._PROJECT_POINTS_JS). The
+pointer rests there until plotly shows the hover label, then clicks without moving, as
+a user does; the main plot opens the song the label names (assets/explorer.js): nothing
+is injected into React props. The feature scatter gets an ordinary click (its clickData).
 """
 
 from __future__ import annotations
+
+import random
 
 import pytest
 from dash.testing.composite import DashComposite
@@ -90,6 +92,33 @@ def test_click_a_point_opens_its_panel_with_neighbours_and_preview(duo: DashComp
     wait_for_query(driver, song=target["id"])
 
 
+@pytest.mark.parametrize("view", ["3d", "2d"])
+def test_a_click_opens_the_song_whose_hover_label_shows(duo: DashComposite, view: str) -> None:
+    """Ten songs, dense spots included, after a rotation in 3D: each click opens exactly the
+    song the hover label named, never another, never nothing."""
+    driver = duo.driver
+    open_page(duo, f"/explorer?view={view}", "#explorer-graph .gl-container canvas")
+    wait_idle(driver)
+    if view == "3d":
+        points = projected_points(driver)
+        xs, ys = [p["x"] for p in points], [p["y"] for p in points]
+        middle = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
+        eye = camera_eye(driver)
+        drag(driver, (middle[0] - 80, middle[1]), (middle[0] + 60, middle[1] + 30))
+        wait_until(driver, lambda d: camera_eye(d) != eye, "the camera to rotate")
+        points = projected_points(driver)
+    else:
+        wait_until(driver, lambda d: graph_data(d, "explorer-graph")[0]["type"] == "scattergl", "the 2D plot")
+        points = scatter_points(driver, "explorer-graph")
+    # Ten songs spread over the cloud, in dense spots and at its edges alike.
+    chosen = random.Random(7).sample(sorted(points, key=lambda p: p["id"]), 10)
+    opened = []
+    for point in chosen:
+        opened.append(click_point(driver, point))
+    assert len(set(opened)) >= 8, f"the clicks opened the same few songs: {opened}"
+    assert query(driver)["song"] == opened[-1]
+
+
 def test_click_a_neighbour_switches_the_panel(duo: DashComposite) -> None:
     """A neighbour's title opens that song: panel, ring and URL follow; its own neighbours load."""
     driver = duo.driver
@@ -121,8 +150,7 @@ def test_click_in_2d_views_selects_a_song(duo: DashComposite) -> None:
         "the PCA plot to switch to 2D",
     )
     target = isolated_point(scatter_points(driver, "explorer-graph"))
-    click_at(driver, target)
-    wait_for_panel(driver, target["id"])
+    click_point(driver, target, lambda d: panel_song(d) == target["id"], f"the panel of {target['id']}")
     wait_for_query(driver, view="2d", song=target["id"])
     wait_until(driver, lambda d: _selected_ring(duo)[:1] == [target["id"]], "the 2D ring on the clicked song")
 
