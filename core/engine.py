@@ -8,7 +8,10 @@ search index) is derived from the catalog alone, so it is the same in every work
 
 Cached per feature space (features, scaler, seed), independent of K and algorithm: the
 PCA projection, t-SNE / UMAP maps, hierarchical linkage trees (per linkage) and
-k-distance curves (per min_samples). Cached per clustering key: each clustering.
+k-distance curves (per min_samples). Cached per clustering key: each clustering, and
+whether it is real: its bootstrap stability, its comparison with structureless data,
+the K advice built from both, the cluster tree across K, and how far each map keeps
+songs' neighbours (keys with ``STRUCTURE_VERSION``).
 """
 
 from __future__ import annotations
@@ -24,21 +27,30 @@ import numpy as np
 from core import progress
 from core.cache import ModelCache
 from core.catalog import Catalog
+from core.cluster_tree import ClusterTree, cluster_tree
 from core.clustering import DEFAULT_SCALER, NOISE, NOISE_DESCRIPTION, SCALERS, Clustering, check_k, scale
 from core.config import K_MIN
 from core.density import KDistance, k_distance
+from core.diagnostics import degenerate_reason
 from core.embedding import EMBEDDINGS, Embedding, embed
 from core.errors import DatasetError
-from core.genres import GenreCheck, genre_check
+from core.genres import GenreCheck, label_check
 from core.hierarchical import Dendrogram, Hierarchy, dendrogram, fit_hierarchy
+from core.k_advice import KAdvice, k_advice
 from core.methods import DEFAULT_METHOD, METHODS, ClusterParams, dbscan_min_samples, with_defaults
 from core.neighbours import Neighbour, nearest_neighbours
+from core.null_model import NULL_DRAWS, NullComparison, null_comparison
 from core.previews import Preview, preview_source, safe_preview_url
 from core.projection import Projection, pca_projection
 from core.search import SearchHit, SearchIndex
+from core.stability import RESAMPLES, Stability, bootstrap_stability
+from core.trust import MapTrust, map_trust
 
 #: Bump when a cached value's shape or meaning changes: old entries are then ignored.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: Bump when what core.stability, core.null_model, core.k_advice, core.cluster_tree or core.trust
+#: compute changes (a sample size, a rule): their cached answers are then recomputed.
+STRUCTURE_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -65,6 +77,10 @@ class MethodScore:
     calinski_harabasz: float
     inertia: float
     metrics_note: str
+    #: Why this result barely divides the songs, in a few words (core.diagnostics
+    #: ``degenerate_reason``: one giant cluster, tiny clusters, mostly noise), else "".
+    #: Its quality scores then say little, however good they look.
+    degenerate: str = ""
 
     @classmethod
     def of(cls, clustering: Clustering) -> MethodScore:
@@ -78,6 +94,7 @@ class MethodScore:
             calinski_harabasz=clustering.calinski_harabasz,
             inertia=clustering.inertia,
             metrics_note=clustering.metrics_note,
+            degenerate=degenerate_reason(clustering),
         )
 
 
@@ -246,11 +263,10 @@ class Engine:
     def embedding_key(self, params: ClusterParams, method: str) -> str:
         return self._key("embedding", f"{params.space_key()}|{method}")
 
-    def genre_check(self, params: ClusterParams) -> GenreCheck | None:
-        """Clusters of params against the catalog's genres; None when it has no genre column."""
-        if not self.catalog.has_genre:
-            return None
-        return genre_check(self.catalog.songs["genre"], self.clustering(params).labels)
+    def genre_check(self, params: ClusterParams, column: str | None = None) -> GenreCheck | None:
+        """Clusters of params against a label column (``column``, or the catalog's default label
+        column, core.genres); None when the catalog has no usable label column."""
+        return label_check(self.catalog, self.clustering(params).labels, column)
 
     def sweep(self, params: ClusterParams, ks: Iterable[int]) -> Sweep | None:
         """Quality for each K in ks (those the catalog allows), fitting each K once; None for DBSCAN,
@@ -280,6 +296,112 @@ class Engine:
         what = f"the K sweep of {params.method.label} (K={ks[0]}–{ks[-1]})" if ks else "the K sweep"
         return self.cache.get_or_compute(self._key("sweep", body), run, what)
 
+    # -- is the structure real? ---------------------------------------------------------------
+    # Keys: SCHEMA_VERSION and the catalog fingerprint (``_key``), the resolved params' key
+    # (features, scaler, seed, algorithm and its options, K), the number of resamples / draws /
+    # the Ks, and STRUCTURE_VERSION for the modules' own constants.
+    def _structure_key(self, kind: str, body: str) -> str:
+        return self._key(kind, f"{body}|structure=v{STRUCTURE_VERSION}")
+
+    def stability_key(self, params: ClusterParams, resamples: int = RESAMPLES) -> str:
+        return self._structure_key("stability", f"{self._resolved(params).key()}|resamples={resamples}")
+
+    def stability(self, params: ClusterParams, resamples: int = RESAMPLES) -> Stability:
+        """How params' clusters hold up over ``resamples`` seeded bootstrap refits (core.stability)."""
+        params = self._resolved(params)
+
+        def compute() -> Stability:
+            raw, X = self.fit_input(params)
+            return bootstrap_stability(params, raw, X, self.clustering(params).labels, resamples)
+
+        what = f"the stability of {params.describe()} ({resamples} resamples)"
+        return self.cache.get_or_compute(self.stability_key(params, resamples), compute, what)
+
+    def null_key(self, params: ClusterParams, draws: int = NULL_DRAWS) -> str:
+        return self._structure_key("null", f"{self._resolved(params).key()}|draws={draws}")
+
+    def null_comparison(self, params: ClusterParams, draws: int = NULL_DRAWS) -> NullComparison:
+        """params' silhouette against its method on ``draws`` structureless copies (core.null_model)."""
+        params = self._resolved(params)
+
+        def compute() -> NullComparison:
+            raw, X = self.fit_input(params)
+            return null_comparison(params, raw, X, self.clustering(params).silhouette, draws)
+
+        what = f"{params.describe()} on structureless data"
+        return self.cache.get_or_compute(self.null_key(params, draws), compute, what)
+
+    def _sweep_ks(self, params: ClusterParams, ks: Iterable[int]) -> tuple[int, ...]:
+        return tuple(k for k in ks if K_MIN <= k < len(self.catalog))
+
+    def k_advice(
+        self, params: ClusterParams, ks: Iterable[int], resamples: int = RESAMPLES, draws: int = NULL_DRAWS
+    ) -> KAdvice | None:
+        """Which K of ``ks`` (those the catalog allows) to trust (core.k_advice); None for a method
+        without K. Each K's clustering, stability and null comparison is cached on its own, so
+        the cluster pages' answers at any of these Ks are then fetches."""
+        params = self._resolved(params)
+        if not params.method.uses_k:
+            return None
+        ks = self._sweep_ks(params, ks)
+
+        def run() -> KAdvice:
+            stabilities, nulls = [], []
+            for done, k in enumerate(ks):
+                progress.report(f"Is the structure real? {replace(params, k=k).describe()}", done, len(ks))
+                stabilities.append(self.stability(replace(params, k=k), resamples))
+                nulls.append(self.null_comparison(replace(params, k=k), draws))
+            return k_advice(ks, stabilities, nulls)
+
+        body = f"{params.space_key()}|{params.algorithm_key()}|ks={','.join(map(str, ks))}"
+        key = self._structure_key("kadvice", f"{body}|resamples={resamples}|draws={draws}")
+        return self.cache.get_or_compute(key, run, f"the K advice for {params.method.label}")
+
+    def cluster_tree(self, params: ClusterParams, ks: Iterable[int]) -> ClusterTree | None:
+        """How params' clusters split from K to K over ``ks`` (core.cluster_tree), from each K's
+        cached clustering; None for a method without K."""
+        params = self._resolved(params)
+        if not params.method.uses_k:
+            return None
+        ks = self._sweep_ks(params, ks)
+
+        def compute() -> ClusterTree:
+            return cluster_tree({k: self.clustering(replace(params, k=k)).labels for k in ks})
+
+        body = f"{params.space_key()}|{params.algorithm_key()}|ks={','.join(map(str, ks))}"
+        return self.cache.get_or_compute(self._structure_key("clustree", body), compute, "the cluster tree across K")
+
+    def map_trust(self, params: ClusterParams, proj: str = "pca", dims: int = 3) -> MapTrust:
+        """How well a view keeps each song's neighbours (core.trust): ``proj`` "pca" in ``dims`` 3 or
+        2 (the explorer's 3D and 2D views), or a 2-D map of core.embedding ("tsne", "umap"; dims is
+        then 2 whatever is asked). Depends on the feature space only, not on K or the method."""
+        dims = self._view_dims(proj, dims)
+
+        def compute() -> MapTrust:
+            X = self.scaled(params.features, params.scaler)
+            if proj == "pca":
+                coords = self.projection(params).coords[:, :dims]
+                return map_trust(X, coords, f"PCA {dims}D", params.seed)
+            embedding = self.embedding(params, proj)
+            return map_trust(X, embedding.coords, EMBEDDINGS[proj], params.seed, embedding.rows)
+
+        view = "PCA" if proj == "pca" else EMBEDDINGS[proj]
+        what = f"how far the {view} view can be trusted"
+        return self.cache.get_or_compute(self.map_trust_key(params, proj, dims), compute, what)
+
+    def map_trust_key(self, params: ClusterParams, proj: str = "pca", dims: int = 3) -> str:
+        dims = self._view_dims(proj, dims)
+        return self._structure_key("maptrust", f"{params.space_key()}|proj={proj}|dims={dims}")
+
+    @staticmethod
+    def _view_dims(proj: str, dims: int) -> int:
+        """The dimensions of the view ``proj`` asked in ``dims``; DatasetError for an unknown one."""
+        if proj != "pca" and proj not in EMBEDDINGS:
+            raise DatasetError(f"Unknown projection '{proj}': use pca or one of {', '.join(EMBEDDINGS)}.")
+        if dims not in (2, 3):
+            raise DatasetError(f"A view has 2 or 3 dimensions, not {dims}.")
+        return dims if proj == "pca" else 2
+
     # -- per-song queries ----------------------------------------------------------------
     def neighbours(self, song_id: str, params: ClusterParams, n: int = 10) -> list[Neighbour]:
         """The n songs nearest to ``song_id`` in params' scaled feature space."""
@@ -293,7 +415,7 @@ class Engine:
         return self.search_index().search(query, limit)
 
     def search_index(self) -> SearchIndex:
-        """The catalog's search index, built once per process (about 10 s at 1M songs, so
+        """The catalog's search index, built once per process (about 2.5 s at 1M songs, so
         the app builds it in the background as a worker starts; see app.factory)."""
         with self._search_lock:
             if self._search_index is None:
