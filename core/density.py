@@ -43,13 +43,14 @@ from sklearn.cluster import DBSCAN
 from sklearn.neighbors import KDTree, NearestNeighbors
 
 from core.clustering import NOISE, Clustering, fit_threads, from_labels, sample_rows
+from core.diagnostics import BIG_CLUSTER_SHARE
 
 DBSCAN_FULL_MAX = 50_000
 K_DISTANCE_SAMPLE = 10_000
 PAIR_PROBE = 1_000
 #: About 160 MB of neighbour indices inside scikit-learn's DBSCAN.
 DBSCAN_MAX_PAIRS = 20_000_000
-#: Below this share of noise, a single cluster means eps is too large (else too small).
+#: Above this share of noise, fewer than two clusters means eps is too small (see few_clusters_hint).
 _MOSTLY_NOISE = 0.5
 
 
@@ -145,11 +146,36 @@ def fit_dbscan(X: np.ndarray, eps: float, min_samples: int, seed: int) -> tuple[
 
 
 def few_clusters_hint(labels: np.ndarray, eps: float) -> str:
-    """What to try when DBSCAN found fewer than two clusters: mostly noise wants a larger eps,
-    one group holding most songs wants a smaller one."""
-    if np.mean(labels == NOISE) > _MOSTLY_NOISE:
+    """What to try when DBSCAN found fewer than two clusters, consistent with the numbers.
+
+    A smaller eps shrinks every song's neighbourhood: fewer songs are core, so noise only
+    grows, and a group splits only by losing its thinner middle to noise. So it is the
+    advice only when there is little noise to start from: one group holding more than
+    ``BIG_CLUSTER_SHARE`` of all songs (core.diagnostics' "one big cluster"), which a
+    denser threshold (smaller eps, larger min_samples) may split. Whenever the noise is
+    a large share (the one group holds less, or there is no group), the advice is the
+    other way: a larger eps or a smaller min_samples brings noise songs in. When half
+    of the songs or more are noise that is all there is to say; with one group and
+    between a fifth and half of the songs as noise, the hint also says that a smaller eps
+    would leave still more out, and that one group that stays one has no separate dense
+    regions to find (K-Means or hierarchical clustering divide them into K groups instead).
+    """
+    n = max(len(labels), 1)
+    noise = float(np.mean(labels == NOISE)) if len(labels) else 0.0
+    biggest = int(np.bincount(labels[labels != NOISE]).max()) if np.any(labels != NOISE) else 0
+    if noise > _MOSTLY_NOISE or biggest == 0:
         return f"Most songs are noise at eps {eps:g}: try a larger eps, or a smaller min_samples."
-    return f"Most songs fall in one dense group at eps {eps:g}: try a smaller eps, or a larger min_samples."
+    if biggest > BIG_CLUSTER_SHARE * n:
+        return (
+            f"One dense group holds {biggest / n:.0%} of the songs at eps {eps:g}: try a smaller eps, or a "
+            "larger min_samples, to split it."
+        )
+    return (
+        f"{noise:.0%} of the songs are noise and the rest form one group at eps {eps:g}; a smaller eps would "
+        "leave even more out. To bring them in, try a larger eps, or a smaller min_samples; if they still "
+        "form one group, these songs have no separate dense regions, and K-Means or hierarchical clustering "
+        "divides them into K groups instead."
+    )
 
 
 def cluster_dbscan(
