@@ -14,6 +14,25 @@ from core.clustering import ClusterProfile
 from core.engine import SongView
 
 
+def has_player(song: SongView) -> bool:
+    """Whether a card shows a player for ``song`` (or a placeholder while its preview is looked up)."""
+    return song.preview is not None or song.preview_pending
+
+
+def _representative(song: SongView, where: str) -> html.Li:
+    """One song to hear: its title, its artist when the file names one, and its player.
+
+    A song without a preview has no player and no sentence saying so (a card of songs
+    without previews would repeat it for each); its line says so when pointed at, and the
+    page says it once."""
+    line = [html.Span(song.title, className="fw-semibold")]
+    if song.artist:
+        line.append(html.Span(f" — {song.artist}", className="text-muted"))
+    if not has_player(song):
+        return html.Li(html.Div(line, title="No preview available"), className="mb-2 representative no-player")
+    return html.Li([html.Div(line), song_player(song, where)], className="mb-2 representative")
+
+
 def cluster_card(
     profile: ClusterProfile,
     total: int,
@@ -22,26 +41,12 @@ def cluster_card(
     explorer_href: str,
     download_href: str,
 ) -> dbc.Card:
-    """The card of one cluster: description, written ``summary``, profile chart, songs to hear;
-    hrefs lead to the explorer focused on it and to its CSV."""
+    """The card of one cluster: description, written ``summary``, profile chart, songs to hear
+    (players only for songs with a preview, see ``has_player``); hrefs lead to the explorer
+    focused on it and to its CSV."""
     color = cluster_color(profile.cluster)
     songs = html.Ul(
-        [
-            html.Li(
-                [
-                    html.Div(
-                        [
-                            html.Span(s.title, className="fw-semibold"),
-                            html.Span(f" — {s.artist or 'Unknown artist'}", className="text-muted"),
-                        ]
-                    ),
-                    song_player(s, f"card-{profile.cluster}"),
-                ],
-                className="mb-2 representative",
-            )
-            for s in representatives
-        ],
-        className="list-unstyled mb-0",
+        [_representative(s, f"card-{profile.cluster}") for s in representatives], className="list-unstyled mb-0"
     )
     return dbc.Card(
         [

@@ -349,22 +349,27 @@ def zscore_heatmap(
 
 
 def profile_bars(zscores: dict[str, float], color: str) -> go.Figure:
-    """A small horizontal bar chart of one cluster's z-scores (for cluster cards)."""
+    """A small horizontal bar chart of one cluster's z-scores (for cluster cards).
+
+    The x axis spans ±2.5 standard deviations, or more when a bar reaches further: no bar
+    is cut off (a small, unusual cluster can sit 5 SD from the mean)."""
     features = list(zscores)
+    finite = [abs(z) for z in zscores.values() if np.isfinite(z)]
+    reach = max([2.5, *(1.08 * z for z in finite)])
     fig = go.Figure(
         go.Bar(
             x=[zscores[f] for f in features],
             y=[feature_title(f) for f in features],
             orientation="h",
             marker_color=color,
-            hovertemplate="%{y}: z = %{x:.2f}<extra></extra>",
+            hovertemplate="%{y}: %{x:+.2f} SD from the average song<extra></extra>",
         )
     )
     fig.update_layout(
         template=_TEMPLATE,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=230,
-        xaxis={"range": [-2.5, 2.5], "zeroline": True, "title": None},
+        xaxis={"range": [-reach, reach], "zeroline": True, "title": None},
         yaxis_autorange="reversed",
         showlegend=False,
     )
@@ -497,12 +502,25 @@ def mean_profile_figure(scaled_means: np.ndarray, features: Sequence[str]) -> go
     return fig
 
 
-def genre_crosstab_figure(counts: np.ndarray, clusters: Sequence[int], genres: Sequence[str]) -> go.Figure:
-    """Clusters × genres: colour is the share of the cluster's songs in each genre; text the count.
+def genre_crosstab_figure(
+    counts: np.ndarray,
+    clusters: Sequence[int],
+    genres: Sequence[str],
+    column: str = "genre",
+    noun: str = "genre",
+    multi: bool = False,
+) -> go.Figure:
+    """Clusters × the values of the label column ``column`` (one value is a ``noun``):
+    colour is a share of the row, text the count of songs.
 
-    Genre names come from the data and are escaped: plotly renders tags in tick labels."""
+    A row adds up the cluster's songs with a known value; when ``multi`` (a song may hold
+    several values and counts once under each) it adds up the cluster's (song, value)
+    pairs, and the title, colour bar and hover say so. Names from the data are escaped:
+    plotly renders tags in tick labels and titles; the hover template holds none."""
     totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros_like(counts, dtype=float), where=totals > 0)
+    of = f"{noun} mentions (a song counts once per {noun})" if multi else f"songs with a {noun}"
+    of = f"the cluster's {of}"
     fig = go.Figure(
         go.Heatmap(
             z=shares,
@@ -513,15 +531,19 @@ def genre_crosstab_figure(counts: np.ndarray, clusters: Sequence[int], genres: S
             zmax=1,
             text=counts,
             texttemplate="%{text}",
-            colorbar={"title": {"text": "share"}},
-            hovertemplate="%{y} · %{x}: %{text} songs (%{z:.0%} of the cluster)<extra></extra>",
+            colorbar={"title": {"text": f"% of {noun} mentions" if multi else "% of songs"}, "tickformat": ".0%"},
+            hovertemplate=f"%{{y}} · %{{x}}: %{{text}} songs, %{{z:.0%}} of {of}<extra></extra>",
         )
     )
     fig.update_layout(
-        title="Which genres each cluster holds",
+        title={
+            "text": f"Songs of each cluster by '{as_plotly_text(column)}'"
+            f"<br><sup>number: songs; colour: % of {of}</sup>"
+        },
         template=_TEMPLATE,
-        margin=_MARGIN,
-        height=140 + 40 * len(clusters),
+        margin={**_MARGIN, "t": 60},
+        height=160 + 40 * len(clusters),
+        xaxis_title=as_plotly_text(column),
         yaxis_autorange="reversed",
     )
     return fig

@@ -18,7 +18,7 @@ from components import ids
 from components.figures import GRAPH_CONFIG, genre_crosstab_figure
 from components.ui import metric_card, view_skeleton
 from core.catalog import ALIASES
-from core.genres import GenreCheck, LabelColumn, label_check, usable_label_columns
+from core.genres import MAX_DEFAULT_VALUES, GenreCheck, LabelColumn, label_check, usable_label_columns
 from core.query import ViewQuery
 from pages._common import follow_settings, or_job, page_layout, stored_query, view_kept
 
@@ -26,7 +26,8 @@ dash.register_page(__name__, path="/genres", name="Genres", order=5, title="Genr
 PAGE = "genres"
 LABEL_CONTROL = "genres-label"
 RESULT = "genres-result"
-#: The default label column of the page's dataset, for the dropdown to go back to.
+#: The default label column of the page's dataset, for the dropdown to go back to: ``{"label": name}``
+#: (a store holds an object: app.callback_guard refuses a callback carrying a bare string).
 DEFAULT_LABEL = "genres-default-label"
 
 
@@ -43,7 +44,7 @@ def _none() -> dbc.Alert:
 def _controls(columns: tuple[LabelColumn, ...], chosen: str) -> list:
     """The label column dropdown (usable columns, the default first) and the default's store."""
     return [
-        dcc.Store(id=DEFAULT_LABEL, data=columns[0].name),
+        dcc.Store(id=DEFAULT_LABEL, data={"label": columns[0].name}),
         dbc.Row(
             [
                 dbc.Col(
@@ -77,11 +78,53 @@ def _listed(names: list[str], more: int, room: int = 110) -> str:
     return ", ".join(kept) + (f" and {more:,} more" if more else "")
 
 
-def _result(check: GenreCheck) -> list:
-    """Scores, the note and the crosstab of one check."""
+def _songs(n: int) -> str:
+    return f"{n:,} song{'' if n == 1 else 's'}"
+
+
+def _holds(column: LabelColumn) -> str:
+    """What a column holds, in a few words: ``30 genres, several per song; 100 songs without one``."""
+    noun = column.noun
+    text = f"{column.distinct:,} {noun}{'' if column.distinct == 1 else 's'}"
+    text += ", several per song" if column.separator else ", one per song"
+    return text + (f"; {_songs(column.left_out)} without one" if column.left_out else "")
+
+
+def _choice(chosen: LabelColumn, columns: tuple[LabelColumn, ...]) -> str:
+    """Which column the check uses and why: the default (and what else there is), or the reader's choice."""
+    default = columns[0]
+    if chosen.name != default.name:
+        return f"Using '{chosen.name}' ({_holds(chosen)}), chosen in the list; the default is '{default.name}'."
+    if len(columns) == 1:
+        return f"Using '{chosen.name}' ({_holds(chosen)}), the dataset's only label column."
+    others = "; ".join(f"'{c.name}' ({_holds(c)})" for c in columns[1:3])
+    more = f" and {len(columns) - 3:,} more" if len(columns) > 3 else ""
+    return (
+        f"Using '{chosen.name}' ({_holds(chosen)}) by default: {_why_default(chosen, columns[1])}. "
+        f"Also in the list: {others}{more}."
+    )
+
+
+def _why_default(default: LabelColumn, runner_up: LabelColumn) -> str:
+    """Why core.genres put ``default`` before ``runner_up``, in words (its order, step by step)."""
+    if default.distinct <= MAX_DEFAULT_VALUES < runner_up.distinct:
+        return f"it has at most {MAX_DEFAULT_VALUES} values"
+    if runner_up.separator and not default.separator:
+        return "columns with one value per song come first, as the scores need one"
+    if default.known >= default.left_out and runner_up.known < runner_up.left_out:
+        return "it is known for most songs"
+    if default.genre_named and not runner_up.genre_named:
+        return "it is named for genres"
+    if default.distinct < runner_up.distinct:
+        return "it has fewer values"
+    return "it comes first by name"
+
+
+def _result(check: GenreCheck, columns: tuple[LabelColumn, ...] = ()) -> list:
+    """Scores, the note and the crosstab of one check (``columns``: the usable ones, the default first)."""
     column = check.column
     noun = column.noun if column else "genre"
-    shown = _listed(check.genres, check.other)
+    shown = _listed(check.genres, check.other, room=100)
     return [
         dbc.Row(
             [
@@ -98,15 +141,21 @@ def _result(check: GenreCheck) -> list:
                         "genres-nmi",
                     )
                 ),
-                dbc.Col(metric_card(f"{noun.capitalize()}s", f"{check.distinct:,}", shown[:120], "genres-count")),
+                dbc.Col(metric_card(f"{noun.capitalize()}s", f"{check.distinct:,}", shown, "genres-count")),
             ],
             className="g-3 mb-3",
         ),
+        html.Div(_choice(column, columns) if column and columns else "", className="small mb-1", id="genres-choice"),
         html.Div(check.note, className="small text-muted mb-2", id="genres-note"),
         dcc.Graph(
             id="genres-crosstab",
             figure=genre_crosstab_figure(
-                check.crosstab.to_numpy(), list(check.crosstab.index), [str(g) for g in check.crosstab.columns]
+                check.crosstab.to_numpy(),
+                list(check.crosstab.index),
+                [str(g) for g in check.crosstab.columns],
+                column=column.name if column else "genre",
+                noun=noun,
+                multi=bool(column and column.separator),
             ),
             config=GRAPH_CONFIG,
         ),
@@ -120,18 +169,21 @@ def _chosen(query: ViewQuery, columns: tuple[LabelColumn, ...]) -> str:
 
 
 def _checked(view: ResolvedView) -> list:
+    """The check's result for ``view``; the "no labels" message when its dataset has none
+    (a forged or stale request can ask a page of another dataset for one)."""
     columns = usable_label_columns(view.catalog)
-    check = label_check(view.catalog, view.clustering.labels, _chosen(view.query, columns))
-    return _result(check) if check is not None else [_none()]
+    check = label_check(view.catalog, view.clustering.labels, _chosen(view.query, columns)) if columns else None
+    return _result(check, columns) if check is not None else [_none()]
 
 
 def _page(query: ViewQuery, columns: tuple[LabelColumn, ...], result: Any) -> list:
     """The page's structure, the same drawn (``body``) or waiting for its job (``skeleton``)."""
     return [
         html.P(
-            "The clusters were found from audio features alone. If they line up with the labels, the scores "
-            "approach 1; near 0 means no more agreement than chance.",
+            "How well the clusters, found from audio features alone, line up with a label column of the file: "
+            "two agreement scores (1: the same grouping, 0: chance) and the songs of each cluster per label.",
             className="text-muted small",
+            id="genres-intro",
         ),
         *_controls(columns, _chosen(query, columns)),
         html.Div(result, id=RESULT),
@@ -168,9 +220,10 @@ _OUTPUTS = [
     State(ids.page_query(PAGE), "data"),
     prevent_initial_call=True,
 )
-def choose_label(label: str | None, default: str | None, data: dict[str, str]):
+def choose_label(label: str | None, default: dict[str, str] | None, data: dict[str, str]):
     """Another label column: the check against it, and the column in the URL (none for the default)."""
-    query = stored_query(data, label=None if label in (None, default) else label)
+    fallback = default.get("label") if isinstance(default, dict) else None
+    query = stored_query(data, label=label if isinstance(label, str) and label != fallback else None)
     if query.to_params() == data:
         return view_kept(PAGE, _OUTPUTS, data)
     return or_job(query, 2, lambda: (_checked(app_context().resolve(query)), query.to_params()))
@@ -179,7 +232,8 @@ def choose_label(label: str | None, default: str | None, data: dict[str, str]):
 # After Cancel the page's query goes back to the view on screen: so does the dropdown.
 clientside_callback(
     "function (query, current, fallback) {"
-    " return window.dash_clientside.audiospace.controlsFollowQuery(query, [current], [['label', fallback]])[0]; }",
+    " return window.dash_clientside.audiospace.controlsFollowQuery("
+    "query, [current], [['label', fallback && fallback.label]])[0]; }",
     Output(LABEL_CONTROL, "value", allow_duplicate=True),
     Input(ids.page_query(PAGE), "data"),
     State(LABEL_CONTROL, "value"),
