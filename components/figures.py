@@ -24,10 +24,14 @@ from core.features import feature_title
 GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": "hover"}
 #: Constant uirevision: plotly keeps the user's camera and zoom across figure updates.
 UIREVISION = "keep-user-view"
-_MARGIN = {"l": 10, "r": 10, "t": 40, "b": 10}
-_TEMPLATE = "plotly_white"
-#: The template itself, for figures built unvalidated (which take no template name).
-_WHITE = pio.templates[_TEMPLATE]
+#: Pixels above a plot's area where plotly puts its toolbar, so the toolbar covers no title,
+#: legend or axis title.
+MODEBAR_ROOM = 32
+#: Titles sit left, just above the plot area: below the toolbar, which plotly puts top right.
+_MARGIN = {"l": 10, "r": 10, "t": MODEBAR_ROOM + 36, "b": 10}
+_THEME = go.layout.Template(pio.templates["plotly_white"])
+_THEME.layout.title = {"x": 0, "xref": "paper", "xanchor": "left", "y": 1, "yref": "paper", "yanchor": "bottom"}
+_THEME.layout.title.pad = {"b": 10}
 
 
 def as_plotly_text(text: object) -> str:
@@ -56,7 +60,7 @@ def elbow_figure(ks: Sequence[int], inertia: Sequence[float], k: int) -> go.Figu
     _mark_k(fig, k)
     fig.update_layout(
         title="Elbow: inertia by K (lower is tighter)",
-        template=_TEMPLATE,
+        template=_THEME,
         margin=_MARGIN,
         xaxis_title="K",
         yaxis_title="inertia",
@@ -99,9 +103,9 @@ def quality_figure(
     )
     _mark_k(fig, k)
     fig.update_layout(
-        title="Silhouette ↑ and Davies-Bouldin ↓ by K"
+        title="Silhouette ↑, Davies-Bouldin ↓"
         + (f" (silhouette on {silhouette_sample:,} songs)" if silhouette_sample else ""),
-        template=_TEMPLATE,
+        template=_THEME,
         margin=_MARGIN,
         height=320,
         xaxis_title="K",
@@ -125,7 +129,7 @@ def sizes_figure(sizes: Sequence[int], descriptions: Sequence[str], noise: int =
             hovertemplate="%{x}: %{y:,} songs<br>%{customdata}<extra></extra>",
         )
     )
-    fig.update_layout(title="Cluster sizes", template=_TEMPLATE, margin=_MARGIN, height=320, yaxis_title="songs")
+    fig.update_layout(title="Cluster sizes", template=_THEME, margin=_MARGIN, height=320, yaxis_title="songs")
     return fig
 
 
@@ -199,8 +203,8 @@ def projection_figure(
     """PCA scatter coloured by cluster, song ids in ``customdata`` for clicks.
 
     coords (n, 3) float, labels (n,) int, song_ids/titles/artists of length n.
-    ``highlight`` rings the selected song and its neighbours, drawn as the last trace. With ``focus_cluster`` the
-    other clusters are drawn faint.
+    ``highlight`` marks the selected song and its neighbours, drawn as the last trace, and the
+    clusters recede behind them. With ``focus_cluster`` the other clusters are drawn faint.
     """
     three_d = mode == "3d"
     kind = "scatter3d" if three_d else "scattergl"
@@ -210,6 +214,7 @@ def projection_figure(
     for group in trace_groups(labels):
         members = group.members
         faint = focus_cluster is not None and group.cluster != focus_cluster
+        opacity = cluster_opacity(faint, highlight is not None)
         point = {"x": coords[members, 0], "y": coords[members, 1]}
         if three_d:
             point["z"] = coords[members, 2]
@@ -221,15 +226,15 @@ def projection_figure(
                 "name": group.name,
                 "customdata": ids[members],
                 "text": text[members],
-                "marker": {"size": 3 if three_d else 5, "color": group.colors, "opacity": 0.12 if faint else 0.75},
+                "marker": {"size": 3 if three_d else 5, "color": group.colors, "opacity": opacity},
                 "hovertemplate": f"%{{text}}<br>{group.name}<extra></extra>",
             }
         )
     traces.append(highlight_trace(highlight, three_d))
     axes = {"xaxis": {"title": {"text": axis_titles[0]}}, "yaxis": {"title": {"text": axis_titles[1]}}}
     layout = {
-        "template": _WHITE,
-        "margin": {"l": 0, "r": 0, "t": 10, "b": 0},
+        "template": _THEME,
+        "margin": {"l": 0, "r": 0, "t": MODEBAR_ROOM, "b": 0},  # the toolbar sits above the plot and legend
         "height": 620,
         "uirevision": UIREVISION,
         "legend": {"itemsizing": "constant"},
@@ -241,28 +246,52 @@ def projection_figure(
     return go.Figure(data=traces, layout=layout, _validate=False)
 
 
-def highlight_trace(highlight: Highlight | None, three_d: bool) -> go.BaseTraceType:
-    """The selected song (large black ring) and its neighbours (small rings), or an empty trace."""
+#: How opaque the cluster points are: as drawn, when a song is selected (the rest recede so
+#: it and its neighbours stand out), and in a cluster out of focus.
+POINT_OPACITY = 0.75
+SELECTED_OPACITY = 0.3
+FAINT_OPACITY = 0.12
+
+
+def cluster_opacity(faint: bool, song_selected: bool) -> float:
+    """The opacity of one cluster's points (see POINT_OPACITY)."""
+    if faint:
+        return FAINT_OPACITY
+    return SELECTED_OPACITY if song_selected else POINT_OPACITY
+
+
+def highlight_trace(highlight: Highlight | None, three_d: bool, svg: bool = False) -> dict:
+    """The selected song (large black point with a white rim and its title beside it) and its
+    neighbours (dark points with a white rim), drawn over the receding clusters; or an
+    empty trace. A trace dict (as projection_figure's), so a Patch can replace it. ``svg``
+    for the feature scatter, which is drawn as SVG rather than WebGL."""
     points = highlight or Highlight.empty()
     coords = np.asarray(points.coords).reshape(-1, 3)
-    point = {"x": coords[:, 0], "y": coords[:, 1]}
-    if three_d:
-        point["z"] = coords[:, 2]
-    scatter = go.Scatter3d if three_d else go.Scattergl
-    return scatter(
-        **point,
-        mode="markers",
-        name="selected",
-        customdata=list(points.ids),
-        text=_hover_text(points.titles, points.artists),
-        showlegend=False,
-        marker={
-            "size": [14 if i == 0 else 8 for i in range(len(coords))],
-            "color": "rgba(0,0,0,0)",
-            "line": {"color": "#111", "width": 3},
+    hover = _hover_text(points.titles, points.artists)
+    labels = [as_plotly_text(points.titles[0]) if i == 0 else "" for i in range(len(coords))]
+    trace = {
+        "type": "scatter3d" if three_d else ("scatter" if svg else "scattergl"),
+        "x": coords[:, 0],
+        "y": coords[:, 1],
+        "mode": "markers+text",
+        "name": "selected",
+        "customdata": list(points.ids),
+        "hovertext": hover,
+        "text": labels,
+        "textposition": "top center",
+        "textfont": {"size": 13, "color": "#111"},
+        "showlegend": False,
+        "marker": {
+            "size": [(12 if three_d else 16) if i == 0 else (7 if three_d else 10) for i in range(len(coords))],
+            "color": ["#111" if i == 0 else "#3b3b3b" for i in range(len(coords))],
+            "opacity": 1,
+            "line": {"color": "#fff", "width": 2},
         },
-        hovertemplate="%{text}<extra>selected</extra>",
-    )
+        "hovertemplate": "%{hovertext}<extra>selected</extra>",
+    }
+    if three_d:
+        trace["z"] = coords[:, 2]
+    return trace
 
 
 def feature_scatter_figure(
@@ -274,8 +303,11 @@ def feature_scatter_figure(
     artists: Sequence[str],
     x_feature: str,
     y_feature: str,
+    highlight: Highlight | None = None,
 ) -> go.Figure:
-    """Any two raw features against each other, coloured by cluster.
+    """Any two raw features against each other, coloured by cluster; ``highlight`` (coords in
+    raw feature units, z unused) marks the selected song and its neighbours, as in the main
+    plot, as the last trace.
 
     Drawn as SVG, not WebGL: the page's one WebGL context is the 3D plot's (browsers
     cap contexts per page, and each costs start-up time); callers pass at most a few
@@ -294,12 +326,13 @@ def feature_scatter_figure(
                 name=group.name,
                 customdata=ids[members],
                 text=text[members],
-                marker={"size": 5, "color": group.colors, "opacity": 0.7},
+                marker={"size": 5, "color": group.colors, "opacity": cluster_opacity(False, highlight is not None)},
                 hovertemplate="%{text}<br>%{x:.3g}, %{y:.3g}<extra></extra>",
             )
         )
+    fig.add_trace(highlight_trace(highlight, three_d=False, svg=True))
     fig.update_layout(
-        template=_TEMPLATE,
+        template=_THEME,
         margin=_MARGIN,
         height=420,
         uirevision=UIREVISION,
@@ -339,7 +372,7 @@ def zscore_heatmap(
         )
     )
     fig.update_layout(
-        template=_TEMPLATE,
+        template=_THEME,
         margin=_MARGIN,
         height=120 + 48 * len(rows),
         title="How each cluster differs from the average song (z-scores)",
@@ -366,7 +399,7 @@ def profile_bars(zscores: dict[str, float], color: str) -> go.Figure:
         )
     )
     fig.update_layout(
-        template=_TEMPLATE,
+        template=_THEME,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
         height=230,
         xaxis={"range": [-reach, reach], "zeroline": True, "title": None},
@@ -393,7 +426,7 @@ def k_distance_figure(distances: np.ndarray, min_samples: int, suggested_eps: fl
         fig.add_hline(y=eps, line_dash="dash", line_color="#d62728", annotation_text=f"eps {eps:.2f}")
     fig.update_layout(
         title=f"k-distance (k = min samples = {min_samples}): eps at the knee",
-        template=_TEMPLATE,
+        template=_THEME,
         margin=_MARGIN,
         height=320,
         xaxis_title="songs, sorted",
@@ -426,7 +459,7 @@ def dendrogram_figure(
     ticks = [5 + 10 * i for i in range(len(leaf_labels))]
     fig.update_layout(
         title="Dendrogram (merges near the top are the last, most different ones)",
-        template=_TEMPLATE,
+        template=_THEME,
         margin=_MARGIN,
         height=360,
         yaxis_title="merge distance",
@@ -464,7 +497,7 @@ def distribution_figure(values: np.ndarray, labels: np.ndarray, feature: str) ->
         )
     fig.update_layout(
         title=f"{feature_title(feature)} by cluster",
-        template=_TEMPLATE,
+        template=_THEME,
         margin=_MARGIN,
         height=360,
         showlegend=False,
@@ -494,7 +527,7 @@ def mean_profile_figure(scaled_means: np.ndarray, features: Sequence[str]) -> go
     fig.update_layout(
         title="Mean of each feature per cluster (0 = lowest song, 1 = highest)",
         barmode="group",
-        template=_TEMPLATE,
+        template=_THEME,
         margin=_MARGIN,
         height=380,
         yaxis_range=[0, 1],
@@ -540,8 +573,8 @@ def genre_crosstab_figure(
             "text": f"Songs of each cluster by '{as_plotly_text(column)}'"
             f"<br><sup>number: songs; colour: % of {of}</sup>"
         },
-        template=_TEMPLATE,
-        margin={**_MARGIN, "t": 60},
+        template=_THEME,
+        margin={**_MARGIN, "t": MODEBAR_ROOM + 60},
         height=160 + 40 * len(clusters),
         xaxis_title=as_plotly_text(column),
         yaxis_autorange="reversed",

@@ -46,7 +46,7 @@ def neighbour_row(page: str, song: SongView, distance: float, closeness: Closene
                         n_clicks=0,
                         className="btn btn-link p-0 text-start neighbour-link",
                     ),
-                    html.Span(f" — {song.artist or 'Unknown artist'}", className="text-muted"),
+                    *([html.Span(f" — {song.artist}", className="text-muted")] if song.artist else []),
                 ]
             ),
             html.Div(
@@ -55,10 +55,18 @@ def neighbour_row(page: str, song: SongView, distance: float, closeness: Closene
                     html.Span(f" {' · '.join(why)}", className="small text-muted"),
                 ]
             ),
-            song_player(song, f"{page}-neighbour"),
+            *([song_player(song, f"{page}-neighbour")] if song.preview is not None or song.preview_pending else []),
         ],
         className="list-group-item neighbour",
     )
+
+
+def _no_preview_note(neighbours: Sequence[tuple[SongView, float, Closeness]]) -> list[html.Div]:
+    """Said once above the list rather than under each neighbour without a preview (their
+    rows show no player; app.css hides the sentence a lookup that finds none leaves there)."""
+    if all(song.preview is not None or song.preview_pending for song, _, _ in neighbours):
+        return []
+    return [html.Div("Songs listed without a player have no preview.", className="small text-muted mb-1")]
 
 
 def song_panel(
@@ -73,7 +81,7 @@ def song_panel(
     """
     header = [
         html.H5(song.title, className="mb-0 song-title"),
-        html.Div(song.artist or "Unknown artist", className="text-muted song-artist"),
+        *([html.Div(song.artist, className="text-muted song-artist")] if song.artist else []),
         html.Div([cluster_badge(song.cluster), html.Span(f" {song.description}", className="small")], className="my-2"),
     ]
     if song.genre:
@@ -97,6 +105,7 @@ def song_panel(
             song_player(song, f"{page}-panel"),
             html.Details([html.Summary("Audio features"), features], className="my-2"),
             html.H6(f"{len(neighbours)} nearest songs", className="mt-3"),
+            *_no_preview_note(neighbours),
             html.Ul([neighbour_row(page, *n) for n in neighbours], className="list-group neighbours"),
         ],
         className="song-panel",

@@ -16,6 +16,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import numpy as np
 import plotly.graph_objects as go
 from dash import ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, dcc, html
 from dash.exceptions import PreventUpdate
@@ -24,7 +25,15 @@ from app.context import ResolvedView, app_context
 from app.links import link
 from components import ids
 from components.explorer import ZOOM_CONFIG, feature_pair_card, projection_controls, view_options
-from components.figures import Highlight, feature_scatter_figure, highlight_trace, projection_figure, trace_groups
+from components.figures import (
+    Highlight,
+    TraceGroup,
+    cluster_opacity,
+    feature_scatter_figure,
+    highlight_trace,
+    projection_figure,
+    trace_groups,
+)
 from components.song_panel import song_panel
 from components.ui import view_skeleton
 from core.query import PROJECTIONS, VIEWS, ViewQuery
@@ -50,8 +59,24 @@ def _axes(query: ViewQuery, features: tuple[str, ...]) -> tuple[str, str]:
     return query.x or default[0], query.y or default[1]
 
 
+def _selected_rows(view: ResolvedView) -> list[int]:
+    """Catalog rows of the view's song and then its neighbours; empty when no song is open."""
+    song = view.query.song
+    if song is None:
+        return []
+    catalog = view.catalog
+    return [catalog.row_of(song)] + [catalog.row_of(nb.id) for nb, _, _ in neighbour_views(view, song)]
+
+
+def _highlight(view: ResolvedView, rows: list[int], coords: np.ndarray) -> Highlight:
+    songs = view.catalog.songs.iloc[rows]
+    return Highlight(
+        coords=coords, ids=tuple(songs["id"]), titles=tuple(songs["title"]), artists=tuple(songs["artist"])
+    )
+
+
 def _selection(view: ResolvedView, space: PlotSpace) -> tuple[html.Div, Highlight | None]:
-    """The song panel and the highlight for the view's song, or (placeholder, None)."""
+    """The song panel and the main plot's highlight for the view's song, or (placeholder, None)."""
     song = view.query.song
     if song is None:
         placeholder = html.Div(
@@ -61,20 +86,24 @@ def _selection(view: ResolvedView, space: PlotSpace) -> tuple[html.Div, Highligh
         )
         return placeholder, None
     neighbours = neighbour_views(view, song)
-    catalog = view.catalog
-    rows = [catalog.row_of(song)] + [catalog.row_of(nb.id) for nb, _, _ in neighbours]
+    rows = _selected_rows(view)
     panel = song_panel(PAGE, song_views(view, rows[:1])[0], neighbours)
     if not space.has(rows[0]):
         return panel, None
     drawn = [row for row in rows if space.has(row)]
-    songs = catalog.songs.iloc[drawn]
-    highlight = Highlight(
-        coords=space.coords_of(drawn),
-        ids=tuple(songs["id"]),
-        titles=tuple(songs["title"]),
-        artists=tuple(songs["artist"]),
-    )
-    return panel, highlight
+    return panel, _highlight(view, drawn, space.coords_of(drawn))
+
+
+def _pair_highlight(view: ResolvedView) -> Highlight | None:
+    """The selected song and its neighbours at their raw feature values on the scatter's axes
+    (drawn whether or not they are in its sample), or None."""
+    rows = _selected_rows(view)
+    if not rows:
+        return None
+    x, y = _axes(view.query, view.clustering.features)
+    songs = view.catalog.songs.iloc[rows]
+    coords = np.column_stack([songs[x].to_numpy(), songs[y].to_numpy(), np.zeros(len(rows))])
+    return _highlight(view, rows, coords)
 
 
 def _main_figure(view: ResolvedView, space: PlotSpace, highlight: Highlight | None) -> go.Figure:
@@ -105,6 +134,7 @@ def _pair_figure(view: ResolvedView) -> go.Figure:
         shown["artist"].tolist(),
         x,
         y,
+        _pair_highlight(view),
     )
 
 
@@ -140,7 +170,7 @@ def _page(
                 ],
                 lg=8,
             ),
-            dbc.Col(html.Div(panel, id="explorer-panel"), lg=4),
+            dbc.Col(html.Div(panel, id="explorer-panel", className="panel-in-view"), lg=4),
         ]
     )
 
@@ -256,6 +286,7 @@ clientside_callback(
 @callback(
     Output("explorer-panel", "children", allow_duplicate=True),
     Output("explorer-graph", "figure", allow_duplicate=True),
+    Output("explorer-features", "figure", allow_duplicate=True),
     Output(ids.page_query(PAGE), "data", allow_duplicate=True),
     Output(ids.page_job(PAGE), "data", allow_duplicate=True),
     Input("explorer-pick", "data"),
@@ -268,18 +299,29 @@ def select_song(pick: dict | None, _clicks: list, data: dict[str, str]):
     query = stored_query(data, song=picked_song(pick))
     if query.song is None:
         raise PreventUpdate
-    return or_job(query, 3, lambda: _selected(query))
+    return or_job(query, 4, lambda: _selected(query))
+
+
+def _marked(groups: list[TraceGroup], highlight: dict, focus: int | None) -> Patch:
+    """A patch that puts ``highlight`` in a plot's last trace and lets the clusters recede."""
+    figure = Patch()
+    for index, group in enumerate(groups):
+        faint = focus is not None and group.cluster != focus
+        figure["data"][index]["marker"]["opacity"] = cluster_opacity(faint, True)
+    figure["data"][len(groups)] = highlight
+    return figure
 
 
 def _selected(query: ViewQuery) -> tuple:
+    """The panel, and both plots patched (not redrawn) to mark the song and its neighbours."""
     view = app_context().resolve(query)
     space = plot_space(view)
     panel, highlight = _selection(view, space)
-    figure = Patch()
-    figure["data"][len(trace_groups(view.clustering.labels[space.rows]))] = highlight_trace(
-        highlight, space.mode == "3d"
-    )
-    return panel, figure, query.to_params()
+    labels = view.clustering.labels
+    main = _marked(trace_groups(labels[space.rows]), highlight_trace(highlight, space.mode == "3d"), query.cluster)
+    pair_groups = trace_groups(labels[pair_rows(len(view.catalog), view.params.seed)])
+    pair = _marked(pair_groups, highlight_trace(_pair_highlight(view), three_d=False, svg=True), None)
+    return panel, main, pair, query.to_params()
 
 
 @callback(

@@ -176,7 +176,7 @@ def _page(q: str, results: Any, panel: Any) -> html.Div:
                         ],
                         lg=5,
                     ),
-                    dbc.Col(html.Div(panel, id="search-panel"), lg=7),
+                    dbc.Col(html.Div(panel, id="search-panel", className="panel-in-view"), lg=7),
                 ]
             ),
         ]

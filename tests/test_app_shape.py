@@ -24,6 +24,7 @@ from dash.exceptions import PreventUpdate
 
 from app.context import context_of
 from app.factory import create_app
+from components.figures import SELECTED_OPACITY
 from core.cache import cached_only
 from core.catalog import load_catalog
 from core.cli import main as cli_main
@@ -184,13 +185,16 @@ def test_two_apps_in_one_process_each_serve_their_own_dataset(catalog_csv: Path,
 def test_explorer_click_opens_the_song_and_rings_it(app: dash.Dash) -> None:
     explorer = page_module("explorer")
     with trigger(app, "/explorer", "explorer-pick.data", {"song": Known.bold}):
-        panel, figure, params, job = explorer.select_song({"song": Known.bold}, [], {"k": "4"})
+        panel, figure, pair, params, job = explorer.select_song({"song": Known.bold}, [], {"k": "4"})
     assert job is dash.no_update
     assert params == {"k": "4", "song": Known.bold}
     assert Known.bold_title in list(texts(panel))
-    assert isinstance(figure, Patch)
-    ring = next(iter(figure._operations))["params"]["value"]
-    assert ring["customdata"][0] == Known.bold and len(ring["customdata"]) == 11
+    for plot in (figure, pair):  # both plots mark the song and its 10 neighbours; the rest recede
+        assert isinstance(plot, Patch)
+        values = [operation["params"]["value"] for operation in plot._operations]
+        ring = next(v for v in values if isinstance(v, dict))
+        assert ring["customdata"][0] == Known.bold and len(ring["customdata"]) == 11
+        assert SELECTED_OPACITY in values
 
 
 @pytest.mark.parametrize("pick", [{"song": "no-such-song"}, {"song": ""}, None, {"at": 1}, ["s0001"]])

@@ -221,28 +221,40 @@ def test_projection_hover_text_is_escaped(evil: str, mode: str) -> None:
 @pytest.mark.parametrize(("three_d", "kind"), [(True, go.Scatter3d), (False, go.Scattergl)])
 def test_highlight_trace_rings_selected_song_then_neighbours(three_d: bool, kind: type) -> None:
     points = figures.Highlight(COORDS[:3], ("007", "b", "c"), tuple(EVIL[:3]), ("x", "y", "z"))
-    trace = figures.highlight_trace(points, three_d)
-    assert isinstance(trace, kind) and trace.name == "selected" and trace.showlegend is False
+    trace = kind(figures.highlight_trace(points, three_d))  # validated by plotly here
+    assert trace.name == "selected" and trace.showlegend is False
     assert list(trace.customdata) == ["007", "b", "c"]
-    assert list(trace.marker.size) == [14, 8, 8]
+    size = list(trace.marker.size)
+    assert size[0] > size[1] == size[2], "the selected song is the largest point"
+    assert list(trace.marker.color) == ["#111", "#3b3b3b", "#3b3b3b"] and trace.marker.opacity == 1
     assert list(trace.x) == list(COORDS[:3, 0]) and ("z" in trace.to_plotly_json()) == three_d
-    assert list(trace.text) == [f"{escaped(t)} — {a}" for t, a in zip(EVIL[:3], "xyz", strict=True)]
+    assert list(trace.hovertext) == [f"{escaped(t)} — {a}" for t, a in zip(EVIL[:3], "xyz", strict=True)]
+    assert list(trace.text) == [escaped(EVIL[0]), "", ""], "only the selected song is labelled"
 
 
 def test_projection_draws_given_highlight_last() -> None:
     fig = _projection("3d", highlight=figures.Highlight(COORDS[4:5], ("nan",), ("T4",), ("A4",)))
     assert fig.data[-1].name == "selected" and list(fig.data[-1].customdata) == ["nan"]
+    assert {t.marker.opacity for t in fig.data[:-1]} == {figures.SELECTED_OPACITY}, "the clusters recede"
+    assert {t.marker.opacity for t in _projection("3d").data[:-1]} == {figures.POINT_OPACITY}
 
 
 def test_feature_scatter_is_svg_with_feature_axis_titles_and_ids() -> None:
     x, y = np.linspace(0, 1, N), np.linspace(60, 180, N)
     titles = [EVIL[i % len(EVIL)] for i in range(N)]
     fig = figures.feature_scatter_figure(x, y, LABELS, IDS, titles, ["a"] * N, "energy", "tempo")
-    assert [type(t) for t in fig.data] == [go.Scatter] * 4  # no highlight trace, no WebGL
-    assert [t.marker.color for t in fig.data] == [cluster_color(c) for c in (-1, 0, 1, 2)]
+    assert [type(t) for t in fig.data] == [go.Scatter] * 5  # four clusters and the (empty) highlight; no WebGL
+    assert list(fig.data[-1].customdata) == [] and fig.data[-1].name == "selected"
+    assert [t.marker.color for t in fig.data[:-1]] == [cluster_color(c) for c in (-1, 0, 1, 2)]
     assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("Energy", "Tempo (BPM)")
     assert fig.layout.uirevision == figures.UIREVISION
-    for trace, group in zip(fig.data, figures.trace_groups(LABELS), strict=True):
+    marked = figures.Highlight(np.array([[0.5, 120.0, 0.0]]), ("s7",), ("T7",), ("A7",))
+    with_song = figures.feature_scatter_figure(x, y, LABELS, IDS, titles, ["a"] * N, "energy", "tempo", marked)
+    assert list(with_song.data[-1].customdata) == ["s7"] and (with_song.data[-1].x[0], with_song.data[-1].y[0]) == (
+        0.5,
+        120.0,
+    )
+    for trace, group in zip(fig.data[:-1], figures.trace_groups(LABELS), strict=True):
         assert list(trace.customdata) == [IDS[i] for i in group.members]
         assert list(trace.text) == [f"{escaped(titles[i])} — a" for i in group.members]
 
@@ -413,12 +425,13 @@ def test_song_panel_details_features_player_and_neighbours() -> None:
     ]
     panel = song_panel("explorer", main, neighbours)
     text = strings(panel)
-    assert "Unknown artist" in text and "2 nearest songs" in text
+    assert "2 nearest songs" in text and not any("Unknown artist" in t for t in text)
     assert not any(t.startswith("Genre label") for t in text)
     assert {"Duration", "3:30", "Tempo", "120.0 BPM", "Energy", "0.50", "Loudness", "-5.3 dB"} <= set(text)
     assert [b.children for b in of_type(panel, dhtml.Button)] == ["N1", "N2"]
     assert [a.src for a in of_type(panel, dhtml.Audio)] == [PREVIEW.url]
-    assert text.count("No preview available") == 2
+    assert "No preview available" not in text, "not repeated under each neighbour"
+    assert "Songs listed without a player have no preview." in text
     assert [b.color for b in of_type(panel, dbc.Badge)] == [cluster_color(3), cluster_color(0), NOISE_COLOR]
     assert panel.to_plotly_json()["props"]["data-song"] == "s0"
     assert not of_type(panel, dcc.Link)

@@ -119,6 +119,43 @@ def test_a_click_opens_the_song_whose_hover_label_shows(duo: DashComposite, view
     assert query(driver)["song"] == opened[-1]
 
 
+def _marks(driver, graph_id: str) -> dict:
+    """What a plot shows of the selected song: its marked ids, the label, point sizes and how
+    opaque the clusters are."""
+    return driver.execute_script(
+        """const gd = document.querySelector('#' + arguments[0] + ' .js-plotly-plot');
+        const traces = gd._fullData, marked = traces.find(t => t.name === 'selected') || {};
+        return {ids: Array.from(marked.customdata || [], String), label: Array.from(marked.text || [])[0] || null,
+                sizes: Array.from((marked.marker || {}).size || []),
+                opacity: traces.filter(t => t.name !== 'selected').map(t => t.marker.opacity)};""",
+        graph_id,
+    )
+
+
+def test_the_selected_song_stands_out_in_both_plots_and_its_panel_stays_in_view(duo: DashComposite) -> None:
+    """A song opened from the feature scatter far down the page: both plots mark it and its
+    neighbours (largest point, labelled), the other songs recede, and the panel is on screen."""
+    driver = duo.driver
+    open_page(duo, "/explorer", "#explorer-graph .gl-container canvas")
+    wait_idle(driver)
+    assert set(_marks(driver, "explorer-graph")["opacity"]) == {0.75}
+    target = isolated_point(scatter_points(driver, "explorer-features"))  # scrolls the scatter into view
+    click_at(driver, target)
+    wait_for_panel(driver, target["id"])
+    panel = driver.execute_script(
+        "const r = document.querySelector('.song-panel').getBoundingClientRect();"
+        "return {top: r.top, bottom: r.bottom, height: window.innerHeight};"
+    )
+    assert 0 <= panel["top"] < panel["height"] / 2, f"the panel is out of view: {panel}"
+    title = duo.find_element(".song-panel .song-title").text
+    for graph_id in ("explorer-graph", "explorer-features"):
+        wait_until(driver, lambda d, g=graph_id: _marks(d, g)["ids"][:1] == [target["id"]], f"{graph_id} marks it")
+        marks = _marks(driver, graph_id)
+        assert marks["ids"][1:] == neighbour_ids(driver) and marks["label"] == title
+        assert marks["sizes"][0] > max(marks["sizes"][1:]), "the selected song is the largest point"
+        assert max(marks["opacity"]) <= 0.3, "the other songs recede"
+
+
 def test_click_a_neighbour_switches_the_panel(duo: DashComposite) -> None:
     """A neighbour's title opens that song: panel, ring and URL follow; its own neighbours load."""
     driver = duo.driver
