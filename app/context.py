@@ -38,6 +38,7 @@ from core.previews import PreviewFinder
 from core.projection import Projection
 from core.query import QueryLimits, ViewQuery, dataset_param, parse_query
 from core.slots import limited
+from core.trust import MapTrust
 
 EXTENSION = "audiospace"
 
@@ -166,6 +167,12 @@ class ResolvedView:
     @property
     def projection(self) -> Projection:
         return self._model("projection", self.engine.projection)  # type: ignore[return-value]
+
+    @property
+    def map_trust(self) -> MapTrust:
+        """How well the explorer's view of this query keeps each song's neighbours (core.trust)."""
+        dims = 3 if self.query.view == "3d" else 2
+        return self._model("map_trust", lambda params: self.engine.map_trust(params, self.query.proj, dims))  # type: ignore[return-value]
 
     @property
     def catalog(self):

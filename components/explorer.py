@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import dcc
+from dash import dcc, html
 
 from components.figures import GRAPH_CONFIG
 from core.features import feature_title
@@ -16,10 +16,17 @@ ZOOM_CONFIG = {**GRAPH_CONFIG, "scrollZoom": True}
 
 
 def projection_controls(
-    proj: str, view: str, projections: Mapping[str, str], views: Mapping[str, str], views_apply: str = "pca"
+    proj: str,
+    view: str,
+    colour: str,
+    projections: Mapping[str, str],
+    views: Mapping[str, str],
+    colourings: Mapping[str, str],
+    views_apply: str = "pca",
 ) -> dbc.Row:
-    """Radio buttons for the map (``projections``: name -> label) and for 3D/2D (``views``),
-    which apply only to the ``views_apply`` map (the others are 2-D)."""
+    """Radio buttons for the map (``projections``: name -> label), for 3D/2D (``views``),
+    which apply only to the ``views_apply`` map (the others are 2-D), and for what colours
+    the songs (``colourings``)."""
     return dbc.Row(
         [
             dbc.Col(
@@ -36,6 +43,23 @@ def projection_controls(
                     value=view,
                     inline=True,
                     options=view_options(views, proj, views_apply),
+                ),
+                width="auto",
+            ),
+            dbc.Col(
+                html.Div(
+                    [
+                        html.Span("Colour:", className="small text-muted me-2"),
+                        dbc.RadioItems(
+                            id="explorer-colour",
+                            value=colour,
+                            inline=True,
+                            options=[{"label": label, "value": name} for name, label in colourings.items()],
+                        ),
+                    ],
+                    className="d-flex align-items-center",
+                    title="Neighbours kept: how many of each song's 10 nearest songs (in every feature) "
+                    "this view draws near it; red songs' real neighbours are spread out on screen.",
                 ),
                 width="auto",
             ),

@@ -199,12 +199,16 @@ def projection_figure(
     mode: str = "3d",
     highlight: Highlight | None = None,
     focus_cluster: int | None = None,
+    kept: np.ndarray | None = None,
 ) -> go.Figure:
     """PCA scatter coloured by cluster, song ids in ``customdata`` for clicks.
 
     coords (n, 3) float, labels (n,) int, song_ids/titles/artists of length n.
     ``highlight`` marks the selected song and its neighbours, drawn as the last trace, and the
     clusters recede behind them. With ``focus_cluster`` the other clusters are drawn faint.
+    ``kept`` (n,) float, 0–1 or NaN (not measured): colour songs by the share of their real
+    nearest songs the view keeps near them (core.trust) instead of by cluster; the traces stay
+    one per cluster, so patches that address them by position work in both colourings.
     """
     three_d = mode == "3d"
     kind = "scatter3d" if three_d else "scattergl"
@@ -230,6 +234,8 @@ def projection_figure(
                 "hovertemplate": f"%{{text}}<br>{group.name}<extra></extra>",
             }
         )
+        if kept is not None:
+            _colour_by_kept(traces[-1], kept[members], group.name, first=len(traces) == 1)
     traces.append(highlight_trace(highlight, three_d))
     axes = {"xaxis": {"title": {"text": axis_titles[0]}}, "yaxis": {"title": {"text": axis_titles[1]}}}
     layout = {
@@ -238,6 +244,7 @@ def projection_figure(
         "height": 620,
         "uirevision": UIREVISION,
         "legend": {"itemsizing": "constant"},
+        "showlegend": kept is None,
         "clickmode": "event",
         **({"scene": {**axes, "zaxis": {"title": {"text": axis_titles[2]}}, "dragmode": "orbit"}} if three_d else axes),
     }
@@ -258,6 +265,28 @@ def cluster_opacity(faint: bool, song_selected: bool) -> float:
     if faint:
         return FAINT_OPACITY
     return SELECTED_OPACITY if song_selected else POINT_OPACITY
+
+
+#: Few real neighbours kept (red) to all kept (blue); grey where it was not measured.
+KEPT_COLOURS = "RdYlBu"
+
+
+def _colour_by_kept(trace: dict, kept: np.ndarray, cluster: str, first: bool) -> None:
+    """Recolour one cluster's trace by ``kept`` (its songs' preservation, 0–1, NaN unmeasured);
+    the first trace carries the colour bar for all."""
+    trace["marker"].update(
+        {
+            "color": np.where(np.isnan(kept), 0.5, kept),
+            "cmin": 0,
+            "cmax": 1,
+            "colorscale": KEPT_COLOURS,
+            "showscale": first,
+            **({"colorbar": {"title": {"text": "real neighbours<br>kept near"}, "tickformat": ".0%"}} if first else {}),
+        }
+    )
+    trace["hovertemplate"] = (
+        f"%{{text}}<br>{cluster} · %{{marker.color:.0%}} of its nearest songs kept near<extra></extra>"
+    )
 
 
 def highlight_trace(highlight: Highlight | None, three_d: bool, svg: bool = False) -> dict:

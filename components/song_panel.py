@@ -74,10 +74,12 @@ def song_panel(
     song: SongView,
     neighbours: Sequence[tuple[SongView, float, Closeness]],
     explorer_href: str | None = None,
+    view_note: str | None = None,
 ) -> html.Div:
     """Details of one song, its cluster, preview player and nearest neighbours.
 
-    ``explorer_href`` adds a "Show in 3D" link (the search page uses it).
+    ``explorer_href`` adds a "Show in 3D" link (the search page uses it); ``view_note`` says
+    how far the view on screen can be trusted around this song (core.trust).
     """
     header = [
         html.H5(song.title, className="mb-0 song-title"),
@@ -105,6 +107,7 @@ def song_panel(
             song_player(song, f"{page}-panel"),
             html.Details([html.Summary("Audio features"), features], className="my-2"),
             html.H6(f"{len(neighbours)} nearest songs", className="mt-3"),
+            *([html.Div(view_note, className="small text-warning-emphasis mb-1 view-note")] if view_note else []),
             *_no_preview_note(neighbours),
             html.Ul([neighbour_row(page, *n) for n in neighbours], className="list-group neighbours"),
         ],

@@ -21,6 +21,9 @@ from core.embedding import EMBEDDINGS
 from core.methods import DEFAULT_METHOD, METHODS, Method, OptionValue
 
 VIEWS = {"3d": "3D", "2d": "2D"}
+#: What colours the explorer's songs: their cluster, or how many of their real nearest
+#: songs the view keeps near them (core.trust).
+COLOURINGS = {"cluster": "Cluster", "trust": "Neighbours kept"}
 #: Where the explorer draws songs: one PCA, or a 2-D map of the engine's (core.embedding).
 PROJECTIONS = {"pca": "PCA", **EMBEDDINGS}
 MAX_QUERY_CHARS = 200
@@ -36,7 +39,8 @@ class ViewQuery:
     ``song`` is a song id; ``cluster`` a cluster number; ``features`` the clustered
     features (None: all the dataset has); ``options`` the chosen method's options that
     differ from their defaults, as sorted (name, value) pairs; ``proj`` the explorer's
-    projection; ``feature`` the feature whose distribution the heatmap page shows;
+    projection and ``colour`` what colours its songs (COLOURINGS); ``feature`` the
+    feature whose distribution the heatmap page shows;
     ``label`` the label column the genre check compares the clusters with (None: the
     dataset's default, core.genres). Like ``x``, ``y`` and ``feature`` it belongs to its
     page: links from page to page do not carry it.
@@ -54,6 +58,7 @@ class ViewQuery:
     features: tuple[str, ...] | None = None
     options: tuple[tuple[str, OptionValue], ...] = ()
     proj: str = "pca"
+    colour: str = "cluster"
     feature: str | None = None
     label: str | None = None
     data: str | None = None
@@ -223,6 +228,7 @@ def parse_query(params: Mapping[str, object], limits: QueryLimits) -> tuple[View
         features=_parse_features(_first(params.get("features")), limits.features, notices),
         options=_parse_options(params, method, notices),
         proj=_choice(params, "proj", PROJECTIONS, "pca", notices),
+        colour=_choice(params, "colour", COLOURINGS, "cluster", notices),
         feature=feature,
         label=label,
     )

@@ -36,7 +36,7 @@ from components.figures import (
 )
 from components.song_panel import song_panel
 from components.ui import view_skeleton
-from core.query import PROJECTIONS, VIEWS, ViewQuery
+from core.query import COLOURINGS, PROJECTIONS, VIEWS, ViewQuery
 from pages._common import (
     neighbour_views,
     or_job,
@@ -87,7 +87,8 @@ def _selection(view: ResolvedView, space: PlotSpace) -> tuple[html.Div, Highligh
         return placeholder, None
     neighbours = neighbour_views(view, song)
     rows = _selected_rows(view)
-    panel = song_panel(PAGE, song_views(view, rows[:1])[0], neighbours)
+    note = view.map_trust.note(rows[0]) if view.query.colour == "trust" else None
+    panel = song_panel(PAGE, song_views(view, rows[:1])[0], neighbours, view_note=note)
     if not space.has(rows[0]):
         return panel, None
     drawn = [row for row in rows if space.has(row)]
@@ -106,6 +107,17 @@ def _pair_highlight(view: ResolvedView) -> Highlight | None:
     return _highlight(view, rows, coords)
 
 
+def _kept(view: ResolvedView, space: PlotSpace) -> np.ndarray | None:
+    """Per drawn song (aligned with ``space.rows``), the share of its real nearest songs the
+    view keeps near it, NaN where not measured; None unless the songs are coloured by it."""
+    if view.query.colour != "trust":
+        return None
+    trust = view.map_trust
+    positions = np.minimum(np.searchsorted(trust.rows, space.rows), len(trust.rows) - 1)
+    found = trust.rows[positions] == space.rows
+    return np.where(found, trust.preservation[positions], np.nan)
+
+
 def _main_figure(view: ResolvedView, space: PlotSpace, highlight: Highlight | None) -> go.Figure:
     shown = view.catalog.songs.iloc[space.rows]
     return projection_figure(
@@ -118,6 +130,7 @@ def _main_figure(view: ResolvedView, space: PlotSpace, highlight: Highlight | No
         space.mode,
         highlight,
         view.query.cluster,
+        _kept(view, space),
     )
 
 
@@ -138,8 +151,22 @@ def _pair_figure(view: ResolvedView) -> go.Figure:
     )
 
 
-def _note(query: ViewQuery, space: PlotSpace) -> list:
+def _note(view: ResolvedView, space: PlotSpace) -> list:
+    """What the view shows, in words: the map, how far it can be trusted when the songs are
+    coloured by it, and the cluster in focus."""
+    query = view.query
     note: list = [html.Span(space.note)]
+    if query.colour == "trust":
+        trust = view.map_trust
+        note.append(
+            html.Span(
+                f" Colour: how many of each song's {trust.neighbours} nearest songs (in every feature) this view"
+                f" draws near it. On average {trust.mean_preservation:.0%}; {trust.low_share:.0%} of songs keep at"
+                f" most one (red: their real neighbours are spread out here). Trustworthiness"
+                f" {trust.trustworthiness:.2f} (1: songs near on screen are near in sound).",
+                className="trust-note",
+            )
+        )
     if query.cluster is not None:
         note += [
             html.Span(f" Cluster {query.cluster} is in focus. "),
@@ -161,7 +188,7 @@ def _page(
         [
             dbc.Col(
                 [
-                    projection_controls(query.proj, query.view, PROJECTIONS, VIEWS),
+                    projection_controls(query.proj, query.view, query.colour, PROJECTIONS, VIEWS, COLOURINGS),
                     dcc.Store(id="explorer-pick"),
                     dcc.Store(id="explorer-clustering", data=query.shared_params()),
                     dcc.Graph(id="explorer-graph", figure=main, config=ZOOM_CONFIG),
@@ -179,7 +206,7 @@ def body(view: ResolvedView) -> dbc.Row:
     space = plot_space(view)
     panel, highlight = _selection(view, space)
     main = _main_figure(view, space, highlight)
-    note = _note(view.query, space)
+    note = _note(view, space)
     return _page(view.query, view.catalog.features, len(view.catalog), main, note, panel, _pair_figure(view))
 
 
@@ -221,13 +248,14 @@ def follow_settings(settings: dict[str, str] | None, data: dict[str, str]) -> tu
     *_redraw_outputs(),
     Input("explorer-view", "value"),
     Input("explorer-proj", "value"),
+    Input("explorer-colour", "value"),
     State(ids.page_query(PAGE), "data"),
     prevent_initial_call=True,
 )
-def switch_view(view_mode: str, proj: str, data: dict[str, str]) -> tuple:
-    """Another projection or 2D/3D: redraw, keeping the selected song."""
+def switch_view(view_mode: str, proj: str, colour: str, data: dict[str, str]) -> tuple:
+    """Another projection, 2D/3D or colouring: redraw, keeping the selected song."""
     before = stored_query(data)
-    query = stored_query(data, view=view_mode, proj=proj)
+    query = stored_query(data, view=view_mode, proj=proj, colour=colour)
     if query.to_params() == data:
         return view_kept(PAGE, _redraw_outputs(), data)
     return or_job(query, 6, lambda: _redrawn(query, before))
@@ -246,7 +274,9 @@ def _redrawn(query: ViewQuery, before: ViewQuery) -> tuple:
     figure = _main_figure(view, space, highlight)
     if (before.proj, before.view) == (query.proj, query.view):
         patch = Patch()
-        patch["data"] = figure.to_plotly_json()["data"]
+        drawn = figure.to_plotly_json()
+        patch["data"] = drawn["data"]
+        patch["layout"]["showlegend"] = drawn["layout"]["showlegend"]  # no legend when coloured by trust
         three_d = space.mode == "3d"
         axes = patch["layout"]["scene"] if three_d else patch["layout"]
         for axis, title in zip(("xaxis", "yaxis", "zaxis")[: 3 if three_d else 2], space.axis_titles, strict=False):
@@ -256,11 +286,11 @@ def _redrawn(query: ViewQuery, before: ViewQuery) -> tuple:
     clustering = query.shared_params()
     if clustering == before.shared_params():
         clustering = dash.no_update  # the feature scatter only changes with the clustering
-    return figure, clustering, panel, _note(query, space), options, query.to_params()
+    return figure, clustering, panel, _note(view, space), options, query.to_params()
 
 
-# The projection and 2D/3D radios show the page's view (after Cancel, the one on screen).
-_RADIOS = {"explorer-proj": "proj", "explorer-view": "view"}
+# The projection, 2D/3D and colour radios show the page's view (after Cancel, the one on screen).
+_RADIOS = {"explorer-proj": "proj", "explorer-view": "view", "explorer-colour": "colour"}
 _RADIO_DEFAULTS = json.dumps([[name, ViewQuery.__dataclass_fields__[name].default] for name in _RADIOS.values()])
 clientside_callback(
     "function (query, ...current) {"

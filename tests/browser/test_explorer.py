@@ -245,3 +245,39 @@ def test_k_change_keeps_the_rotated_camera(duo: DashComposite) -> None:
     wait_idle(driver)
     after = camera_eye(driver)
     assert all(abs(after[a] - rotated[a]) < 1e-6 for a in "xyz"), f"camera moved from {rotated} to {after}"
+
+
+def test_colour_by_neighbours_kept_shows_where_the_map_lies(duo: DashComposite) -> None:
+    """ "Neighbours kept" colours every song by how many of its real nearest songs the view draws
+    near it (a colour bar, no cluster legend), says the view's trustworthiness, and a song
+    whose neighbours the view scatters says so in its panel; the choice is in the URL."""
+    driver = duo.driver
+    open_page(duo, "/explorer?view=2d", "#explorer-graph .gl-container canvas")
+    wait_idle(driver)
+    driver.find_element(By.CSS_SELECTOR, "#explorer-colour input[value='trust']").click()
+    wait_for_query(driver, view="2d", colour="trust")
+    note = wait_until(
+        driver, lambda d: "Trustworthiness" in d.find_element(By.ID, "explorer-note").text and d, "the trust note"
+    )
+    assert note.find_element(By.ID, "explorer-note").text.count("%") >= 2
+    coloured = driver.execute_script(
+        """const gd = document.querySelector('#explorer-graph .js-plotly-plot');
+        const traces = gd._fullData.filter(t => t.name !== 'selected');
+        return {scales: traces.filter(t => t.marker.showscale).length, legend: gd._fullLayout.showlegend,
+                values: traces.flatMap(t => Array.from(t.marker.color)),
+                ids: traces.flatMap(t => Array.from(t.customdata))};"""
+    )
+    assert coloured["scales"] == 1 and coloured["legend"] is False
+    assert all(0 <= value <= 1 for value in coloured["values"]) and len(set(coloured["values"])) > 3
+    kept = dict(zip(coloured["ids"], coloured["values"], strict=True))
+    scattered = isolated_point(scatter_points(driver, "explorer-graph"), lambda song: kept[song] <= 0.1)
+    click_point(driver, scattered)
+    assert "spread out" in duo.find_element(".song-panel .view-note").text
+    wait_for_query(driver, view="2d", colour="trust", song=scattered["id"])
+
+    driver.find_element(By.CSS_SELECTOR, "#explorer-colour input[value='cluster']").click()
+    wait_for_query(driver, view="2d", colour=None, song=scattered["id"])
+    wait_until(driver, lambda d: js_count(d, ".song-panel .view-note") == 0, "the trust note to go")
+    assert driver.execute_script(
+        "return document.querySelector('#explorer-graph .js-plotly-plot')._fullLayout.showlegend"
+    )
