@@ -8,8 +8,10 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from components.figures import GRAPH_CONFIG
+from components.figures import GRAPH_CONFIG, profile_bars
+from components.song_panel import cluster_badge
 from core.features import feature_title
+from core.selection import Selection
 
 #: The feature scatter zooms with the wheel as the main plot does.
 ZOOM_CONFIG = {**GRAPH_CONFIG, "scrollZoom": True}
@@ -85,3 +87,50 @@ def feature_pair_card(title: str, features: Sequence[str], x: str, y: str, figur
     )
     graph = dcc.Graph(id="explorer-features", figure=figure, config=ZOOM_CONFIG)
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody([pickers, graph])])
+
+
+def selection_panel(selection: Selection, catalog_size: int, spotify: bool) -> dbc.Card:
+    """What a box or lasso selection holds: how many songs, the clusters it spans, how it
+    differs from the catalog (bars in standard deviations) and its downloads (CSV; Spotify
+    track URIs when the catalog's ids are Spotify's)."""
+    spans = [
+        html.Span(
+            [cluster_badge(cluster), f" {songs:,}"],
+            className="me-3 selection-cluster",
+        )
+        for cluster, songs in selection.clusters
+    ]
+    downloads = [dbc.Button("Download CSV", id="explorer-selection-csv", size="sm", color="primary", className="me-2")]
+    if spotify:
+        downloads.append(
+            dbc.Button(
+                "Spotify playlist (URIs)", id="explorer-selection-uris", size="sm", outline=True, color="primary"
+            )
+        )
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                f"{selection.size:,} songs selected ({selection.size / catalog_size:.1%} of the catalog)",
+                className="selection-count",
+            ),
+            dbc.CardBody(
+                [
+                    html.Div(selection.description, className="mb-2 selection-description"),
+                    html.Div(
+                        [html.Span("Clusters it spans: ", className="text-muted small"), *spans], className="mb-2"
+                    ),
+                    dcc.Graph(
+                        figure=profile_bars(selection.zscores, "#495057"),
+                        config={"displayModeBar": False},
+                        className="selection-profile",
+                    ),
+                    html.Div(downloads, className="mt-2"),
+                    html.Div(
+                        "Against the whole catalog, in standard deviations. Double-click the plot to clear.",
+                        className="small text-muted mt-2",
+                    ),
+                ]
+            ),
+        ],
+        className="mb-3 selection-panel",
+    )

@@ -24,7 +24,7 @@ from dash.exceptions import PreventUpdate
 from app.context import ResolvedView, app_context
 from app.links import link
 from components import ids
-from components.explorer import ZOOM_CONFIG, feature_pair_card, projection_controls, view_options
+from components.explorer import ZOOM_CONFIG, feature_pair_card, projection_controls, selection_panel, view_options
 from components.figures import (
     Highlight,
     TraceGroup,
@@ -36,7 +36,10 @@ from components.figures import (
 )
 from components.song_panel import song_panel
 from components.ui import view_skeleton
+from core.cache import NotReady
+from core.export import labelled_songs, to_csv_bytes
 from core.query import COLOURINGS, PROJECTIONS, VIEWS, ViewQuery
+from core.selection import describe_selection, selected_rows, spotify_uris
 from pages._common import (
     neighbour_views,
     or_job,
@@ -193,6 +196,8 @@ def _page(
                     dcc.Store(id="explorer-clustering", data=query.shared_params()),
                     dcc.Graph(id="explorer-graph", figure=main, config=ZOOM_CONFIG),
                     html.Div(note, id="explorer-note", className="small text-muted mb-3"),
+                    html.Div(id="explorer-selection"),
+                    dcc.Download(id="explorer-download"),
                     feature_pair_card(pair_title, features, x, y, pair),
                 ],
                 lg=8,
@@ -370,3 +375,65 @@ def redraw_pair(_clustering: dict[str, str], x: str, y: str, data: dict[str, str
     second of a K switch), or draw another feature pair and put x, y in the URL."""
     query = stored_query(data, x=x, y=y)
     return or_job(query, 2, lambda: (_pair_figure(app_context().resolve(query)), query.to_params()))
+
+
+def _selection_of(selected: object, data: dict[str, str]) -> tuple[ResolvedView, np.ndarray]:
+    """The view on screen and the catalog rows of the songs a box or lasso selected (plotly's
+    selectedData: points carrying song ids); PreventUpdate for anything else."""
+    if not isinstance(selected, dict) or not isinstance(selected.get("points"), list):
+        raise PreventUpdate
+    ids = (point.get("customdata") for point in selected["points"] if isinstance(point, dict))
+    view = app_context().resolve(stored_query(data))
+    return view, selected_rows(view.catalog, ids)
+
+
+@callback(
+    Output("explorer-selection", "children"),
+    Input("explorer-graph", "selectedData"),
+    State(ids.page_query(PAGE), "data"),
+    prevent_initial_call=True,
+)
+def show_selection(selected: object, data: dict[str, str]):
+    """A box or lasso selection on a 2D view opens its panel; clearing it closes the panel."""
+    if selected is None:
+        return None
+    view, rows = _selection_of(selected, data)
+    if not len(rows):
+        return None
+    catalog = view.catalog
+    try:
+        chosen = describe_selection(catalog, view.clustering.labels, view.clustering.features, rows)
+    except NotReady:
+        raise PreventUpdate from None  # the view is being recomputed: its own job redraws the page
+    return selection_panel(chosen, len(catalog), bool(spotify_uris(catalog, rows[:1000])))
+
+
+@callback(
+    Output("explorer-download", "data"),
+    Input("explorer-selection-csv", "n_clicks"),
+    State("explorer-graph", "selectedData"),
+    State(ids.page_query(PAGE), "data"),
+    prevent_initial_call=True,
+)
+def download_selection(clicks: int | None, selected: object, data: dict[str, str]):
+    """The selected songs with their cluster and features, as the cluster downloads have them."""
+    if not clicks:
+        raise PreventUpdate
+    view, rows = _selection_of(selected, data)
+    frame = labelled_songs(view.catalog, view.clustering, view.projection, rows)
+    return dcc.send_bytes(to_csv_bytes(frame), "selected-songs.csv")
+
+
+@callback(
+    Output("explorer-download", "data", allow_duplicate=True),
+    Input("explorer-selection-uris", "n_clicks"),
+    State("explorer-graph", "selectedData"),
+    State(ids.page_query(PAGE), "data"),
+    prevent_initial_call=True,
+)
+def download_playlist(clicks: int | None, selected: object, data: dict[str, str]):
+    """The selected songs as Spotify track URIs, one per line: paste them into a Spotify playlist."""
+    if not clicks:
+        raise PreventUpdate
+    view, rows = _selection_of(selected, data)
+    return dcc.send_string("\n".join(spotify_uris(view.catalog, rows)) + "\n", "selected-songs.txt")
