@@ -22,9 +22,11 @@ artist, id and preview; label-named whole-number columns such as spotify.csv's `
 The default column is the first of ``usable_label_columns``, ordered by: at most
 MAX_DEFAULT_VALUES values first; single-valued before multi-valued (a multi-valued column
 gives a song several labels and the scores only its first); known for at least half the
-songs first; genre-named columns first (the check is about genres); then fewest values.
-So a clean 14-class column beats a 1,757-combination ";"-joined ``genres`` column, and
-``playlist_genre`` (6) beats ``playlist_subgenre`` (24). No usable column: no check.
+songs first; genre-named columns first (the check is about genres); two-valued columns
+(flags such as spotify.csv's liked-or-not ``target``) after columns of kinds; then fewest
+values. So a clean 14-class column beats a 1,757-combination ";"-joined ``genres`` column
+and a 0/1 ``target``, and ``playlist_genre`` (6) beats ``playlist_subgenre`` (24). No
+usable column: no check.
 
 The check. The crosstab counts songs per cluster (noise, cluster −1, as its own row) and
 label. A song with several values counts once under each, so a row may add to more than
@@ -303,6 +305,7 @@ def _preference(column: LabelColumn) -> tuple:
         column.separator is not None,
         column.known < column.left_out,
         not column.genre_named,
+        column.distinct == 2,
         column.distinct,
         column.name.lower(),
     )

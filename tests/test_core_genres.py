@@ -250,7 +250,8 @@ def test_the_multi_valued_column_is_picked_by_the_url_and_split(
 
 def test_the_default_prefers_few_values_single_valued_and_genre_named_columns() -> None:
     """Among usable columns: at most MAX_DEFAULT_VALUES values first, then single-valued, then
-    known for most songs, then genre-named, then fewest values; ids, dates and one-value
+    known for most songs, then genre-named, then more than two values (a 0/1 flag is not a
+    kind), then fewest values; ids, dates and one-value
     columns are not usable, nor a numeric column without a label's name."""
     n = 600
     rows = np.arange(n)
@@ -275,8 +276,8 @@ def test_the_default_prefers_few_values_single_valued_and_genre_named_columns() 
     assert found["playlist"].distinct > MAX_DEFAULT_VALUES
     assert [c.name for c in usable_label_columns(catalog)] == [
         "track_genre",
-        "target",
         "style",
+        "target",  # a two-valued flag comes after a column of kinds
         "mostly_unknown_genre",
         "playlist",
     ]
