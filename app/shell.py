@@ -5,7 +5,15 @@ Each page renders a store ``ids.page_query(name)`` holding its canonical query. 
 it changes, the URL is rewritten in place (replaceState: no reload, no re-render, still
 shareable), nav links get the shared parameters, and the K and method controls follow
 the page. The glue (assets/url_sync.js) receives the URL contract from the server
-(core.query.url_contract) and the controls in that order.
+(core.query.url_contract, with what the controls check: ``shell_config``) and the
+controls in that order.
+
+The controls keep one rule each, checked in the browser so the view never moves on a
+value the server would refuse: at least two features (with two ticked, neither can be
+unticked, and a hint says why); a number option outside its bounds stays in its box,
+marked invalid with the range it accepts, while the view keeps the last valid value;
+K is disabled, still legible, for a method that finds its own number of clusters, and
+its number box applies on Enter as on leaving it (assets/k_enter.js).
 """
 
 from __future__ import annotations
@@ -44,6 +52,30 @@ def _shell_controls() -> list[str]:
     """Control ids in contract order: K, method, scaling, features, then every method option."""
     options = [ids.method_option(o.name) for o in METHODS.options()]
     return [ids.K_CONTROL, ids.ALGO_CONTROL, ids.SCALER_CONTROL, ids.FEATURES_CONTROL, *options]
+
+
+def _number_options() -> list[str]:
+    """The method options typed as numbers (checked in the browser), in contract order."""
+    return [o.name for o in METHODS.options() if o.choices is None and o.kind is not str]
+
+
+def shell_config() -> dict[str, object]:
+    """The URL contract (core.query.url_contract) plus what the controls check before the
+    view follows them: each number option's kind and bounds, low exclusive and high
+    inclusive as ``MethodOption.parse`` has them, and each method's label."""
+    options = {o.name: o for o in METHODS.options()}
+    return {
+        **url_contract(),
+        "numbers": {
+            name: {
+                "whole": options[name].kind is int,
+                "low": options[name].bounds[0] if options[name].bounds else None,
+                "high": options[name].bounds[1] if options[name].bounds else None,
+            }
+            for name in _number_options()
+        },
+        "labels": {m.name: m.label for m in METHODS.methods.values()},
+    }
 
 
 def page_dataset() -> str | None:
@@ -114,7 +146,7 @@ def shell_layout(context: AppContext, data: str | None = None) -> html.Div:
             dbc.Container(
                 [
                     dcc.Store(id=ids.SETTINGS),
-                    dcc.Store(id=ids.SHELL_CONFIG, data=url_contract()),
+                    dcc.Store(id=ids.SHELL_CONFIG, data=shell_config()),
                     open_data_panel(
                         data,
                         catalog.report.source,
@@ -171,9 +203,16 @@ def register_shell_callbacks(app: Dash) -> None:
         Output(ids.METHOD_HINT, "children"),
         *[Output(box, "style") for box in option_boxes],
         Output(ids.K_CONTROL, "disabled"),
+        Output(ids.K_CONTROL_BOX, "title"),
+        Output(ids.FEATURES_CONTROL, "options"),
+        Output(ids.FEATURES_CONTROL, "value", allow_duplicate=True),
+        *[Output(ids.method_option(name), "invalid") for name in _number_options()],
         *[Input(control, "value") for control in controls],
         State(ids.FEATURES_CONTROL, "options"),
+        State(ids.SETTINGS, "data"),
         State(ids.SHELL_CONFIG, "data"),
+        # The features control is also followPageQuery's; this callback still runs on load.
+        prevent_initial_call="initial_duplicate",
     )
     app.clientside_callback(
         ClientsideFunction("audiospace", "followPageQuery"),

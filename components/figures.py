@@ -17,7 +17,7 @@ import plotly.io as pio
 from plotly.subplots import make_subplots
 
 from components.colors import ZSCORE_SCALE, cluster_color, cluster_name
-from core.features import feature_title
+from core.features import feature_title, format_value
 
 #: dcc.Graph config for every chart: the toolbar shows on hover only (on narrow charts it
 #: covered the title), without plotly's logo.
@@ -381,7 +381,10 @@ def zscore_heatmap(
     rows = [f"Cluster {c}" for c in range(len(zscores))]
     columns = [feature_title(f) for f in features]
     limit = max(1.0, float(np.nanmax(np.abs(zscores)))) if zscores.size else 1.0
-    custom = np.dstack([means, np.array(descriptions, dtype=object)[:, None].repeat(len(features), axis=1)])
+    shown = np.array(
+        [[format_value(f, m, with_unit=True) for f, m in zip(features, row, strict=True)] for row in means]
+    )
+    custom = np.dstack([shown, np.array(descriptions, dtype=object)[:, None].repeat(len(features), axis=1)])
     fig = go.Figure(
         go.Heatmap(
             z=zscores,
@@ -396,7 +399,7 @@ def zscore_heatmap(
             texttemplate="%{text}",
             colorbar={"title": {"text": "z-score"}},
             hovertemplate=(
-                "%{y} · %{x}<br>z = %{z:.2f}<br>cluster mean %{customdata[0]:.4g}<br>%{customdata[1]}<extra></extra>"
+                "%{y} · %{x}<br>z = %{z:.2f}<br>cluster mean %{customdata[0]}<br>%{customdata[1]}<extra></extra>"
             ),
         )
     )

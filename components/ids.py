@@ -18,6 +18,7 @@ SETTINGS = "settings"
 #: The URL contract (core.query.url_contract) sent to the browser's URL glue.
 SHELL_CONFIG = "shell-config"
 K_CONTROL = "k-control"
+K_CONTROL_BOX = "k-control-box"
 CALLBACK_ERROR = "callback-error"
 COPY_LINK = "copy-link"
 DATASET_BADGE = "dataset-badge"

@@ -11,20 +11,12 @@ from components import ids
 from components.colors import cluster_color
 from components.ui import song_player
 from core.engine import SongView
-from core.features import FEATURE_UNITS, feature_label
+from core.features import feature_label, format_value
 from core.neighbours import Closeness
 
 
 def cluster_badge(cluster: int) -> dbc.Badge:
     return dbc.Badge(f"Cluster {cluster}", color=cluster_color(cluster), className="cluster-badge")
-
-
-def _value(feature: str, value: float) -> str:
-    if feature == "duration_ms":
-        seconds = round(value / 1000)
-        return f"{seconds // 60}:{seconds % 60:02d}"
-    unit = FEATURE_UNITS.get(feature)
-    return f"{value:.1f} {unit}" if unit else f"{value:.2f}"
 
 
 def neighbour_row(page: str, song: SongView, distance: float, closeness: Closeness) -> html.Li:
@@ -95,7 +87,12 @@ def song_panel(
     features = html.Table(
         html.Tbody(
             [
-                html.Tr([html.Td(feature_label(f).capitalize()), html.Td(_value(f, v), className="text-end")])
+                html.Tr(
+                    [
+                        html.Td(feature_label(f).capitalize()),
+                        html.Td(format_value(f, v, with_unit=True), className="text-end"),
+                    ]
+                )
                 for f, v in song.features.items()
             ]
         ),

@@ -17,10 +17,13 @@ from core.previews import Preview
 
 
 def k_control(k_max: int, value: int) -> html.Div:
-    """The shell's K slider (2..k_max); its value is mirrored into every URL as ``k``."""
+    """The shell's K slider (2..k_max) with its number box (applied on Enter or leaving the
+    box, assets/k_enter.js); its value is mirrored into every URL as ``k``. For a method
+    that finds its own number of clusters the slider is disabled, still legible, and the
+    box around it (``ids.K_CONTROL_BOX``) says why in its title."""
     return html.Div(
         [
-            html.Span("K", className="me-2 fw-bold text-white", title="number of clusters"),
+            html.Span("K", className="me-2 fw-bold text-white k-label", title="number of clusters"),
             dcc.Slider(
                 id=ids.K_CONTROL,
                 min=K_MIN,
@@ -32,6 +35,7 @@ def k_control(k_max: int, value: int) -> html.Div:
                 className="k-slider",
             ),
         ],
+        id=ids.K_CONTROL_BOX,
         className="d-flex align-items-center k-control",
     )
 
@@ -77,9 +81,13 @@ def song_player(song: SongView, where: str) -> html.Div:
     return audio_player(song.preview, song.title, slot)
 
 
-def _labelled(label: str, control: object, width: int | str = "auto", hint: str = "", **kwargs: object) -> dbc.Col:
-    """A control under its small label; ``hint`` shows when the pointer rests on it."""
-    box = html.Div([dbc.Label(label, className="small text-muted mb-0"), control], title=hint or None)
+def _labelled(
+    label: str, control: object | list[object], width: int | str = "auto", hint: str = "", **kwargs: object
+) -> dbc.Col:
+    """A control (or a control and its feedback) under its small label; ``hint`` shows when
+    the pointer rests on it."""
+    parts = control if isinstance(control, list) else [control]
+    box = html.Div([dbc.Label(label, className="small text-muted mb-0"), *parts], title=hint or None)
     return dbc.Col(box, width=width, **kwargs)
 
 
@@ -89,23 +97,34 @@ def _select(control_id: str, value: str, labels: Mapping[str, str]) -> dbc.Selec
     )
 
 
-def _option_control(option: MethodOption) -> dbc.Select | dbc.Input:
-    """A select for a text option with choices; else a small number box, empty meaning
-    "auto" (the engine's default), applied on blur or Enter."""
+def _option_control(option: MethodOption) -> dbc.Select | list[object]:
+    """A select for a text option with choices; else a small text box for a number, empty
+    meaning "auto" (the engine's default), applied on blur or Enter, with the range it
+    accepts shown under it when what was typed is outside (assets/url_sync.js checks it
+    against the URL contract and marks the box invalid; the view keeps its last value)."""
     control_id = ids.method_option(option.name)
     if option.choices is not None:
         return _select(control_id, str(option.default), option.choices)
-    low = option.bounds[0] if option.bounds else None
-    return dbc.Input(
-        id=control_id,
-        type="number",
-        min=low + 1 if option.kind is int and low is not None else low,
-        step=1 if option.kind is int else "any",
-        placeholder="auto" if option.default is None else str(option.default),
-        debounce=True,
-        size="sm",
-        style={"width": "7rem"},
-    )
+    whole = option.kind is int
+    if option.bounds is None:
+        allowed = "Enter a whole number." if whole else "Enter a number."
+    elif whole:
+        allowed = f"A whole number from {int(option.bounds[0]) + 1:,} to {int(option.bounds[1]):,}."
+    else:
+        allowed = f"A number above {option.bounds[0]:g}, at most {option.bounds[1]:g}."
+    return [
+        dbc.Input(
+            id=control_id,
+            type="text",
+            inputmode="numeric" if whole else "decimal",
+            autocomplete="off",
+            placeholder="auto" if option.default is None else str(option.default),
+            debounce=True,
+            size="sm",
+            style={"width": "7rem"},
+        ),
+        dbc.FormFeedback(allowed, type="invalid", tooltip=True, className="option-feedback"),
+    ]
 
 
 def method_controls(features: Sequence[str], methods: Sequence[Method], scalers: Mapping[str, str]) -> dbc.Row:
@@ -113,7 +132,8 @@ def method_controls(features: Sequence[str], methods: Sequence[Method], scalers:
 
     Values mirror the URL (``algo``, ``scaler``, ``features`` and the options' names); an
     option's box shows only for its method (assets/url_sync.js). The first method and
-    scaler are the defaults.
+    scaler are the defaults. The features control never goes below two: with two ticked,
+    those two cannot be unticked and the hint at the end of the row says why.
     """
     option_boxes = [
         _labelled(
@@ -122,6 +142,7 @@ def method_controls(features: Sequence[str], methods: Sequence[Method], scalers:
             hint=option.help,
             id=ids.method_option_box(option.name),
             style={"display": "none"},
+            className="position-relative option-box",
         )
         for method in methods
         for option in method.options
@@ -138,13 +159,16 @@ def method_controls(features: Sequence[str], methods: Sequence[Method], scalers:
                     value=list(features),
                     clearable=False,
                     options=[{"label": feature_label(f), "value": f} for f in features],
+                    maxHeight=480,  # the ten usual features at a glance, not four and a scrollbar
                     className="features-control",
                 ),
                 width=True,
             ),
             *option_boxes,
             dbc.Col(
-                html.Div(id=ids.METHOD_HINT, className="small text-danger"), width="auto", className="align-self-end"
+                html.Div(id=ids.METHOD_HINT, className="small text-muted method-hint", role="status"),
+                width="auto",
+                className="align-self-end",
             ),
         ],
         className="g-2 align-items-end method-controls mb-3",

@@ -6,6 +6,8 @@ The default clustering set is the ten features the original Streamlit app used.
 
 from __future__ import annotations
 
+import math
+
 DEFAULT_FEATURES: tuple[str, ...] = (
     "acousticness",
     "danceability",
@@ -65,3 +67,21 @@ def feature_title(feature: str) -> str:
     label = feature_label(feature).capitalize()
     unit = FEATURE_UNITS.get(feature)
     return f"{label} ({unit})" if unit else label
+
+
+def format_value(feature: str, value: float, with_unit: bool = False) -> str:
+    """A raw value as people read it, never in scientific notation: a duration as m:ss
+    (h:mm:ss past the hour), tempo in whole BPM, loudness in dB to one decimal, a 0–1 score
+    to two decimals, a feature this module does not know to two decimals with thousands
+    separators; "–" when not finite. ``with_unit`` adds the unit (" BPM", " dB")."""
+    if not math.isfinite(value):
+        return "–"
+    if feature == "duration_ms":
+        seconds = round(value / 1000)
+        hours, rest = divmod(seconds, 3600)
+        return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+    digits = 0 if feature == "tempo" else 1 if feature == "loudness" else 2
+    rounded = round(value, digits) + 0.0  # + 0.0: never "-0.0"
+    text = f"{rounded:.{digits}f}" if feature in FEATURE_RANGES else f"{rounded:,.{digits}f}"
+    unit = FEATURE_UNITS.get(feature) if with_unit else None
+    return f"{text} {unit}" if unit else text

@@ -11,7 +11,7 @@ from app.context import ResolvedView, app_context
 from components import ids
 from components.figures import GRAPH_CONFIG, distribution_figure, mean_profile_figure, zscore_heatmap
 from components.song_panel import cluster_badge
-from core.features import feature_title
+from core.features import feature_title, format_value
 from pages._common import (
     MAX_CLUSTERS_SHOWN,
     follow_settings,
@@ -25,6 +25,12 @@ from pages._common import (
 dash.register_page(__name__, path="/heatmap", name="Heatmap", order=2, title="Heatmap · Audio Space Explorer")
 PAGE = "heatmap"
 _GRAPH = {"config": GRAPH_CONFIG}
+SUBTITLE = "How each cluster differs from the average song, feature by feature (in standard deviations)."
+
+
+def _column_title(feature: str) -> str:
+    """The table's column title: the feature with the unit its values are shown in."""
+    return "Duration (m:ss)" if feature == "duration_ms" else feature_title(feature)
 
 
 def _profile_table(clustering, profiles) -> dbc.Table:
@@ -35,7 +41,7 @@ def _profile_table(clustering, profiles) -> dbc.Table:
                 html.Th("Cluster"),
                 html.Th("Songs"),
                 html.Th("In plain words"),
-                *[html.Th(feature_title(f), className="text-end") for f in features],
+                *[html.Th(_column_title(f), className="text-end") for f in features],
             ]
         )
     )
@@ -45,7 +51,7 @@ def _profile_table(clustering, profiles) -> dbc.Table:
                 html.Td(cluster_badge(p.cluster)),
                 html.Td(f"{p.size:,}"),
                 html.Td(p.description),
-                *[html.Td(f"{p.means[f]:.4g}", className="text-end") for f in features],
+                *[html.Td(format_value(f, p.means[f]), className="text-end") for f in features],
             ]
         )
         for p in profiles
@@ -73,8 +79,9 @@ def body(view: ResolvedView) -> list:
     clustering = view.clustering
     features = clustering.features
     profiles, shown_note = shown_profiles(clustering)
+    subtitle = html.P(SUBTITLE, className="text-muted mb-2 page-subtitle", id="heatmap-subtitle")
     if not profiles:
-        return [no_clusters(view)]
+        return [subtitle, no_clusters(view)]
     zscores = np.array([[p.zscores[f] for f in features] for p in profiles])
     means = np.array([[p.means[f] for f in features] for p in profiles])
     raw = view.catalog.songs[list(features)]
@@ -83,6 +90,7 @@ def body(view: ResolvedView) -> list:
     options = [{"label": feature_title(f), "value": f} for f in features]
     noise = f" {clustering.noise:,} noise songs are left out of the heatmap and profiles." if clustering.noise else ""
     return [
+        subtitle,
         html.P(
             "Each cell is how far a cluster's average lies from the average of all songs, in standard "
             "deviations (z-score): red above, blue below. Hover for the cluster's raw mean." + noise + shown_note,

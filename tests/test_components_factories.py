@@ -269,7 +269,7 @@ def test_zscore_heatmap_is_centred_on_zero_with_raw_means_in_hover() -> None:
     (heat,) = fig.data
     assert list(heat.y) == ["Cluster 0", "Cluster 1", "Cluster 2"] and list(heat.x) == ["Energy", "Tempo (BPM)"]
     assert (heat.zmid, heat.zmin, heat.zmax) == (0, -3.2, 3.2)
-    assert heat.customdata.shape == (3, 2, 2) and (heat.customdata[2, 1, 0], heat.customdata[1, 0, 1]) == (180.0, "d1")
+    assert heat.customdata.shape == (3, 2, 2) and (heat.customdata[2, 1, 0], heat.customdata[1, 0, 1]) == ("180 BPM", "d1")
 
 
 def test_profile_bars_are_horizontal_in_the_cluster_colour() -> None:
@@ -427,7 +427,7 @@ def test_song_panel_details_features_player_and_neighbours() -> None:
     text = strings(panel)
     assert "2 nearest songs" in text and not any("Unknown artist" in t for t in text)
     assert not any(t.startswith("Genre label") for t in text)
-    assert {"Duration", "3:30", "Tempo", "120.0 BPM", "Energy", "0.50", "Loudness", "-5.3 dB"} <= set(text)
+    assert {"Duration", "3:30", "Tempo", "120 BPM", "Energy", "0.50", "Loudness", "-5.3 dB"} <= set(text)
     assert [b.children for b in of_type(panel, dhtml.Button)] == ["N1", "N2"]
     assert [a.src for a in of_type(panel, dhtml.Audio)] == [PREVIEW.url]
     assert "No preview available" not in text, "not repeated under each neighbour"
