@@ -67,6 +67,12 @@ def _controls(columns: tuple[LabelColumn, ...], chosen: str) -> list:
     ]
 
 
+def _score(value: float) -> str:
+    """A score to three decimals; a tiny negative one reads 0.000, not -0.000."""
+    text = f"{value:.3f}"
+    return "0.000" if text == "-0.000" else text
+
+
 def _listed(names: list[str], more: int, room: int = 110) -> str:
     """``names`` joined, as many as fit in ``room`` characters, then how many more there are."""
     kept: list[str] = []
@@ -130,13 +136,13 @@ def _result(check: GenreCheck, columns: tuple[LabelColumn, ...] = ()) -> list:
             [
                 dbc.Col(
                     metric_card(
-                        "Adjusted Rand index", f"{check.ari:.3f}", "−1…1; 0 = chance, 1 = same grouping", "genres-ari"
+                        "Adjusted Rand index", _score(check.ari), "−1…1; 0 = chance, 1 = same grouping", "genres-ari"
                     )
                 ),
                 dbc.Col(
                     metric_card(
                         "Normalised mutual information",
-                        f"{check.nmi:.3f}",
+                        _score(check.nmi),
                         "0…1; how much one grouping tells of the other",
                         "genres-nmi",
                     )
