@@ -9,6 +9,7 @@ from dash import dcc, html
 
 from components.colors import cluster_color
 from components.figures import profile_bars
+from components.structure import cluster_stability_slot
 from components.ui import song_player
 from core.clustering import ClusterProfile
 from core.engine import SongView
@@ -40,10 +41,12 @@ def cluster_card(
     representatives: Sequence[SongView],
     explorer_href: str,
     download_href: str,
+    stability: object = None,
 ) -> dbc.Card:
     """The card of one cluster: description, written ``summary``, profile chart, songs to hear
     (players only for songs with a preview, see ``has_player``); hrefs lead to the explorer
-    focused on it and to its CSV."""
+    focused on it and to its CSV. ``stability``: what its stability line shows (see
+    components.structure.cluster_stability_line), or None for a card without one."""
     color = cluster_color(profile.cluster)
     songs = html.Ul(
         [_representative(s, f"card-{profile.cluster}") for s in representatives], className="list-unstyled mb-0"
@@ -63,6 +66,7 @@ def cluster_card(
             dbc.CardBody(
                 [
                     html.P(profile.description, className="fs-6 fw-semibold cluster-description"),
+                    *([] if stability is None else [cluster_stability_slot(profile.cluster, stability)]),
                     html.P(summary, className="small cluster-summary"),
                     dcc.Graph(
                         figure=profile_bars(profile.zscores, color),

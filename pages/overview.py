@@ -7,18 +7,30 @@ numbers, and the method comparison marks degenerate rows and never calls their s
 the best. The metric cards stay compact (a label, a number, a short hint); what a hint
 cannot say in a line (how it was fitted, how the silhouette was taken, what to try when
 DBSCAN finds too few clusters) is one muted note under the cards.
+
+Is the structure real? Under the charts, the K advice (methods with K: which K has the
+best silhouette, which the most stable clusters, and whether they beat structureless
+data, per K in a chart and a table) and this clustering's stability and comparison with
+structureless data; a stability column in the method comparison; the cluster tree across
+K, whose clusters open the explorer at their K. None of it holds the page up: what
+nobody has computed yet comes from two background jobs of the page (pages._structure),
+this clustering's first (seconds), then the K advice (up to minutes on large catalogs).
 """
 
 from __future__ import annotations
 
 import math
+from typing import Any, NamedTuple
 
 import dash
 import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import ALL, Input, Output, State, ctx, dcc, html
+from dash.exceptions import PreventUpdate
 
-from app.context import ResolvedView
+from app.context import ResolvedView, app_context
+from app.links import link
+from components import ids
 from components.figures import (
     GRAPH_CONFIG,
     dendrogram_figure,
@@ -27,11 +39,27 @@ from components.figures import (
     quality_figure,
     sizes_figure,
 )
+from components.structure import (
+    cluster_tree_figure,
+    job_strip,
+    k_advice_block,
+    parse_tree_click,
+    pending,
+    stability_cell,
+    unavailable,
+    view_structure,
+)
 from components.ui import metric_card
+from core.cluster_tree import ClusterTree
 from core.config import K_MIN
 from core.diagnostics import Diagnostic, cluster_diagnostics, space_diagnostics
 from core.engine import MethodScore
-from pages._common import follow_settings, page_layout
+from core.k_advice import KAdvice
+from core.methods import METHODS, ClusterParams
+from core.null_model import NULL_DRAWS, NULL_SAMPLE, NullComparison
+from core.stability import RESAMPLES, STABILITY_SAMPLE, Stability
+from pages._common import follow_settings, page_layout, stored_query
+from pages._structure import Missing, SectionJob, cached
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview · Audio Space Explorer")
 PAGE = "overview"
@@ -184,7 +212,9 @@ def best_scores(scores: list[MethodScore]) -> dict[str, str]:
     return best
 
 
-def _comparison_row(score: MethodScore, current: bool, best: dict[str, str]) -> html.Tr:
+def _comparison_row(
+    score: MethodScore, current: bool, best: dict[str, str], stability: Stability | Missing | None
+) -> html.Tr:
     def cell(name: str, digits: int = 3) -> html.Td:
         value = _number(getattr(score, name), digits)
         if best.get(name) == score.algorithm:
@@ -201,12 +231,15 @@ def _comparison_row(score: MethodScore, current: bool, best: dict[str, str]) -> 
     if score.metrics_note:
         notes.append(html.Div(score.metrics_note))
     classes = ["table-primary" if current else "", "degenerate-row" if score.degenerate else ""]
+    value, title, cell_class = _stability_cell(stability)
+    stable = html.Td(value, className=cell_class, title=title, id=_stability_cell_id(score.algorithm))
     return html.Tr(
         [
             html.Td(method),
             html.Td(score.clusters),
             html.Td(f"{score.noise:,}"),
             cell("silhouette"),
+            stable,
             cell("davies_bouldin"),
             cell("calinski_harabasz", 0),
             html.Td(_number(score.inertia, 0)),
@@ -217,9 +250,35 @@ def _comparison_row(score: MethodScore, current: bool, best: dict[str, str]) -> 
     )
 
 
-def _comparison(view: ResolvedView, space: list[Diagnostic]) -> dbc.Card:
+def _stability_cell_id(algorithm: object) -> dict[str, object]:
+    """A comparison row's stability cell (the structure job fills them in, rows stay as they are)."""
+    return {"type": "compare-stability", "algo": algorithm}
+
+
+def _stability_cell(stability: Stability | Missing | None) -> tuple[Any, str, str]:
+    """A stability cell's content, tooltip and class: the number, or a spinner while it is computed."""
+    if isinstance(stability, Missing):
+        spinner = dbc.Spinner(size="sm", spinner_class_name="stability-spinner")
+        return spinner, "being computed in the background", "stability-cell pending"
+    value, title = stability_cell(stability)
+    return value, title, "stability-cell"
+
+
+def _stability_note(view: ResolvedView, pending: bool) -> str:
+    """The comparison legend's words on the stability column."""
+    note = (
+        f"Stability: how alike each method's clusters come out over {RESAMPLES} bootstrap refits of the songs "
+        "(mean adjusted Rand index; 1 = the same clusters every time), with the same options."
+    )
+    if len(view.catalog) > STABILITY_SAMPLE:
+        note += f" Refitted on a seeded sample of {STABILITY_SAMPLE:,} songs."
+    return note + (" Being computed in the background; it appears here when ready." if pending else "")
+
+
+def _comparison(view: ResolvedView, space: list[Diagnostic], structure: _Structure) -> list:
     """The methods on the same scaled features, side by side: degenerate results marked,
-    and the feature space's own warning (the same for every row) once above them."""
+    and the feature space's own warning (the same for every row) once above them. Each
+    method's stability comes from the structure job when nobody has computed it yet."""
     head = html.Thead(
         html.Tr(
             [
@@ -229,6 +288,7 @@ def _comparison(view: ResolvedView, space: list[Diagnostic]) -> dbc.Card:
                     "Clusters",
                     "Noise",
                     "Silhouette ↑",
+                    "Stability ↑",
                     "Davies-Bouldin ↓",
                     "Calinski-Harabasz ↑",
                     "Inertia ↓",
@@ -239,7 +299,10 @@ def _comparison(view: ResolvedView, space: list[Diagnostic]) -> dbc.Card:
     )
     scores = view.engine.compare(view.params)
     best = best_scores(scores)
-    rows = [_comparison_row(score, score.algorithm == view.params.algorithm, best) for score in scores]
+    rows = [
+        _comparison_row(score, score.algorithm == view.params.algorithm, best, structure.methods.get(score.algorithm))
+        for score in scores
+    ]
     above = [
         html.P(
             f"Every row: {d.short}, so these scores mostly describe that one feature.",
@@ -250,28 +313,275 @@ def _comparison(view: ResolvedView, space: list[Diagnostic]) -> dbc.Card:
     legend = "Bold: the best score among the results that divide the songs. " if best else ""
     if any(score.degenerate for score in scores):
         legend += (
-            "A degenerate result barely divides the songs, so its scores are not compared, however good they look."
+            "A degenerate result barely divides the songs, so its scores are not compared, however good they look. "
         )
-    return dbc.Card(
-        [
-            dbc.CardHeader("Methods compared on the same features and scaling"),
-            dbc.CardBody(
-                [
-                    *above,
-                    dbc.Table(
-                        [head, html.Tbody(rows)],
-                        size="sm",
-                        hover=True,
-                        responsive=True,
-                        className="mb-1 small",
-                        id="overview-comparison",
-                    ),
-                    html.P(legend.strip(), className="small text-muted mb-0", id="overview-comparison-legend"),
-                ]
-            ),
-        ],
-        className="mb-3",
+    pending = any(isinstance(found, Missing) for found in structure.methods.values())
+    return [
+        dbc.CardHeader("Methods compared on the same features and scaling"),
+        dbc.CardBody(
+            [
+                *above,
+                dbc.Table(
+                    [head, html.Tbody(rows)],
+                    size="sm",
+                    hover=True,
+                    responsive=True,
+                    className="mb-1 small",
+                    id="overview-comparison",
+                ),
+                html.P(
+                    [legend, html.Span(_stability_note(view, pending), id="overview-comparison-stability-note")],
+                    className="small text-muted mb-0",
+                    id="overview-comparison-legend",
+                ),
+            ]
+        ),
+    ]
+
+
+# -- is the structure real? ------------------------------------------------------------------------
+#: This view's stability, null comparison and cluster tree, and each compared method's stability.
+STRUCTURE = SectionJob(PAGE, "structure")
+#: The K advice over every K (minutes on large catalogs): a job of its own, started after STRUCTURE's.
+K_ADVICE = SectionJob(PAGE, "kadvice")
+TREE_GO = "overview-tree-go"
+TREE_GRAPH = "overview-tree-graph"
+
+
+class _Structure(NamedTuple):
+    """What the cache holds now of STRUCTURE's answers for one view (MISSING: not computed yet).
+    (A NamedTuple: Dash runs page modules before they are in sys.modules, where a dataclass fails.)"""
+
+    stability: Stability | Missing
+    null: NullComparison | Missing
+    tree: ClusterTree | Missing | None
+    #: Each compared method's stability, by algorithm.
+    methods: dict[str, Stability | Missing]
+
+    @property
+    def missing(self) -> bool:
+        parts = [self.stability, self.null, self.tree, *self.methods.values()]
+        return any(isinstance(part, Missing) for part in parts)
+
+
+def _ks(view: ResolvedView) -> range:
+    """The Ks of the sweep, the K advice and the cluster tree."""
+    return range(K_MIN, view.k_max + 1)
+
+
+def _compared_params(view: ResolvedView) -> dict[str, ClusterParams]:
+    """The parameters of each row of the comparison, as Engine.compare fits them."""
+    params, engine = view.params, view.engine
+    return {
+        method.name: params
+        if method.name == params.algorithm
+        else engine.params(params.k, params.features, params.scaler, method.name)
+        for method in METHODS.methods.values()
+        if method.in_comparison
+    }
+
+
+def _structure(view: ResolvedView) -> _Structure:
+    engine, params = view.engine, view.params
+    return _Structure(
+        stability=cached(lambda: engine.stability(params)),
+        null=cached(lambda: engine.null_comparison(params)),
+        tree=cached(lambda: engine.cluster_tree(params, _ks(view))) if params.method.uses_k else None,
+        methods={name: cached(lambda p=p: engine.stability(p)) for name, p in _compared_params(view).items()},
     )
+
+
+def _k_advice(view: ResolvedView) -> KAdvice | Missing | None:
+    return cached(lambda: view.engine.k_advice(view.params, _ks(view))) if view.params.method.uses_k else None
+
+
+def _compute_structure(view: ResolvedView) -> None:
+    """STRUCTURE's job: this view first, then the tree, then the other methods' stabilities."""
+    engine, params = view.engine, view.params
+    engine.stability(params)
+    engine.null_comparison(params)
+    if params.method.uses_k:
+        engine.cluster_tree(params, _ks(view))
+    for other in _compared_params(view).values():
+        engine.stability(other)
+
+
+def _compute_k_advice(view: ResolvedView) -> None:
+    if view.params.method.uses_k:
+        view.engine.k_advice(view.params, _ks(view))
+
+
+_GONE = "it is not in the cache any more (cleared or evicted); reload the page to compute it again."
+
+
+def _view_structure(view: ResolvedView, structure: _Structure, done: dict[str, Any] | None = None) -> Any:
+    if not isinstance(structure.stability, Missing) and not isinstance(structure.null, Missing):
+        return view_structure(structure.stability, structure.null)
+    if done is not None:
+        return unavailable(f"This clustering's stability could not be computed: {done.get('error') or _GONE}")
+    return pending(
+        f"Refitting {view.params.describe()} on {RESAMPLES} resamples of the songs and on {NULL_DRAWS} copies "
+        "with each feature shuffled on its own: computed once for everyone, shown here when ready."
+    )
+
+
+def _k_advice_note(view: ResolvedView) -> str:
+    songs = len(view.catalog)
+    sampled = (
+        f" Stability and structureless data on a seeded sample of {min(STABILITY_SAMPLE, NULL_SAMPLE):,} songs."
+        if songs > min(STABILITY_SAMPLE, NULL_SAMPLE)
+        else ""
+    )
+    return (
+        f"For each K: {RESAMPLES} bootstrap refits for the stability, {NULL_DRAWS} fits on structureless data "
+        f"(each feature shuffled on its own), {view.params.method.label} with the same options.{sampled}"
+    )
+
+
+def _k_advice_part(view: ResolvedView, advice: KAdvice | Missing | None, waiting: bool = False, done: Any = None):
+    """The K advice (methods with K), or what stands in for it while its job runs."""
+    if isinstance(advice, KAdvice):
+        return k_advice_block(advice, view.params.k, _k_advice_note(view))
+    if done is not None:
+        return unavailable(f"The K advice could not be computed: {done.get('error') or _GONE}")
+    ks = _ks(view)
+    text = (
+        "Starts once this view's stability is ready."
+        if waiting
+        else "Waiting for its turn: the other jobs on this server come first."
+    )
+    return html.Div(
+        [
+            job_strip(K_ADVICE.strip, K_ADVICE.progress, text),
+            pending(
+                f"Which K? Every K from {ks[0]} to {ks[-1]} is resampled and compared with structureless data; "
+                "this takes longer than the rest of the page, so it comes last.",
+                height="6rem",
+            ),
+        ]
+    )
+
+
+def _structure_card(view: ResolvedView, structure: _Structure) -> dbc.Card:
+    """Is the structure real? The K advice (methods with K) and this clustering's stability and
+    comparison with structureless data, each from the cache or from its background job."""
+    uses_k = view.params.method.uses_k
+    advice = _k_advice(view)
+    needs_advice = isinstance(advice, Missing)
+    first = STRUCTURE.ask(view.query, then=needs_advice) if structure.missing else None
+    then = K_ADVICE.ask(view.query) if needs_advice and not structure.missing else None
+    parts: list = [
+        job_strip(
+            STRUCTURE.strip,
+            STRUCTURE.progress,
+            "Waiting for its turn: this clustering's stability is computed in the background.",
+            shown=structure.missing,
+        )
+    ]
+    if uses_k:
+        parts += [
+            html.H6("Which K?", className="mt-1"),
+            html.Div(_k_advice_part(view, advice, waiting=structure.missing), id="overview-kadvice", className="mb-3"),
+        ]
+    parts += [
+        html.H6(f"This clustering: {view.params.describe()}", className="mt-1"),
+        html.Div(_view_structure(view, structure), id="overview-view-structure"),
+        *STRUCTURE.stores(first),
+        *K_ADVICE.stores(then),
+    ]
+    return dbc.Card(
+        [dbc.CardHeader("Is the structure real?"), dbc.CardBody(parts)],
+        className="mb-3",
+        id="overview-structure",
+    )
+
+
+def _tree(view: ResolvedView, structure: _Structure, done: dict[str, Any] | None = None) -> list:
+    """The cluster tree across K (methods with K): how clusters split as K grows, clickable."""
+    ks = _ks(view)
+    if not view.params.method.uses_k or len(ks) < 2:  # a tree needs two Ks (a catalog of three songs has one)
+        return []
+    if isinstance(structure.tree, ClusterTree):
+        content = [
+            html.P(
+                f"Each column is one K ({ks[0]} to {ks[-1]}), each block a cluster at that K, as tall as its songs "
+                "(labelled cluster · songs); a band is the songs a cluster at one K shares with a cluster at the "
+                "next. A clean split keeps its bands whole; bands that fan out mean the boundaries were redrawn. "
+                "Click a cluster to open it in the explorer at its K.",
+                className="small text-muted mb-1",
+            ),
+            dcc.Graph(id=TREE_GRAPH, figure=cluster_tree_figure(structure.tree, view.params.k), **_GRAPH),
+            dcc.Location(id=TREE_GO, refresh="callback-nav"),
+        ]
+    elif done is not None:
+        content = [unavailable(f"The cluster tree could not be drawn: {done.get('error') or _GONE}")]
+    else:
+        content = [pending("The cluster tree across K is drawn once this clustering's stability is ready.", "8rem")]
+    return [dbc.CardHeader(f"How the clusters split from K={ks[0]} to K={ks[-1]}"), dbc.CardBody(content)]
+
+
+def _space(view: ResolvedView) -> list[Diagnostic]:
+    params = view.params
+    return space_diagnostics(view.engine.scaled(params.features, params.scaler), params.features, params.scaler)
+
+
+def _show_structure(view: ResolvedView, done: dict[str, Any]) -> tuple:
+    """STRUCTURE's job is done: its parts from the cache, and the K advice's job when it waits."""
+    structure = _structure(view)
+    cells = [
+        _stability_cell(structure.methods.get(str(slot["id"]["algo"])) or None)
+        for slot in (ctx.outputs_list[1] if len(ctx.outputs_list) > 1 else [])
+    ]
+    return (
+        _view_structure(view, structure, done),
+        [cell[0] for cell in cells],
+        [cell[1] for cell in cells],
+        [cell[2] for cell in cells],
+        _stability_note(view, pending=False),
+        _tree(view, structure, done),
+        "structure-strip d-none",
+        K_ADVICE.ask(view.query) if done.get("then") else dash.no_update,
+    )
+
+
+def _show_k_advice(view: ResolvedView, done: dict[str, Any]) -> tuple:
+    return (_k_advice_part(view, _k_advice(view), done=done),)
+
+
+show_structure = STRUCTURE.register(
+    _compute_structure,
+    [
+        Output("overview-view-structure", "children"),
+        Output(_stability_cell_id(ALL), "children"),
+        Output(_stability_cell_id(ALL), "title"),
+        Output(_stability_cell_id(ALL), "className"),
+        Output("overview-comparison-stability-note", "children"),
+        Output("overview-tree", "children"),
+        Output(STRUCTURE.strip, "className"),
+        Output(K_ADVICE.request, "data"),
+    ],
+    _show_structure,
+)
+show_k_advice = K_ADVICE.register(_compute_k_advice, [Output("overview-kadvice", "children")], _show_k_advice)
+
+
+@dash.callback(
+    Output(TREE_GO, "href"),
+    Input(TREE_GRAPH, "clickData"),
+    State(ids.page_query(PAGE), "data"),
+    prevent_initial_call=True,
+)
+def open_tree_node(click: object, data: dict[str, str] | None) -> str:
+    """A click on a cluster of the tree opens the explorer at its K, with that cluster in focus."""
+    found = parse_tree_click(click)
+    if found is None:
+        raise PreventUpdate  # a band between clusters, or no click at all
+    k, cluster = found
+    query = stored_query(data)
+    k_max = app_context().resolve(query).k_max
+    if not (K_MIN <= k <= k_max and 0 <= cluster < k):
+        raise PreventUpdate
+    return link("/explorer", **{**query.shared_params(), "k": k}, cluster=cluster)
 
 
 def _report(view: ResolvedView) -> dbc.Card:
@@ -295,15 +605,20 @@ def _report(view: ResolvedView) -> dbc.Card:
 
 
 def body(view: ResolvedView) -> list:
-    params = view.params
-    space = space_diagnostics(view.engine.scaled(params.features, params.scaler), params.features, params.scaler)
+    """The overview of ``view``. What "is the structure real?" needs and nobody has computed
+    yet never holds it up: those parts come from their own jobs once the page is shown."""
+    space = _space(view)
     warnings = space + cluster_diagnostics(view.clustering)
+    structure = _structure(view)
+    tree = _tree(view, structure)
     return [
         _subtitle(view),
         _warnings(warnings),
         *_metrics(view),
         *_charts(view),
-        _comparison(view, space),
+        _structure_card(view, structure),
+        dbc.Card(_comparison(view, space, structure), className="mb-3", id="overview-comparison-card"),
+        dbc.Card(tree, className="mb-3", id="overview-tree") if tree else html.Div(id="overview-tree"),
         _report(view),
     ]
 

@@ -269,7 +269,8 @@ def test_zscore_heatmap_is_centred_on_zero_with_raw_means_in_hover() -> None:
     (heat,) = fig.data
     assert list(heat.y) == ["Cluster 0", "Cluster 1", "Cluster 2"] and list(heat.x) == ["Energy", "Tempo (BPM)"]
     assert (heat.zmid, heat.zmin, heat.zmax) == (0, -3.2, 3.2)
-    assert heat.customdata.shape == (3, 2, 2) and (heat.customdata[2, 1, 0], heat.customdata[1, 0, 1]) == ("180 BPM", "d1")
+    assert heat.customdata.shape == (3, 2, 2)
+    assert (heat.customdata[2, 1, 0], heat.customdata[1, 0, 1]) == ("180 BPM", "d1"), "means read in their units"
 
 
 def test_profile_bars_are_horizontal_in_the_cluster_colour() -> None:

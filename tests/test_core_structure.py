@@ -13,7 +13,7 @@ from core import null_model, stability
 from core.cache import ModelCache
 from core.catalog import Catalog
 from core.clustering import NOISE
-from core.engine import Engine
+from core.engine import SCHEMA_VERSION, Engine
 from core.k_advice import k_advice
 from core.methods import ClusterParams
 from core.null_model import NullComparison, shuffled_columns
@@ -281,4 +281,4 @@ def test_answers_are_cached_under_keys_that_carry_every_parameter(
     assert engine.stability_key(params, 3) != engine.stability_key(params, 2)
     assert engine.null_key(params, 3) != engine.null_key(params, 2)
     assert engine.stability_key(params, 2) != engine.null_key(params, 2)
-    assert engine.stability_key(params, 2).startswith(f"v2|{blobs_catalog.fingerprint}|stability|")
+    assert engine.stability_key(params, 2).startswith(f"v{SCHEMA_VERSION}|{blobs_catalog.fingerprint}|stability|")
