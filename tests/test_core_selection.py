@@ -45,4 +45,3 @@ def test_a_selection_says_which_clusters_it_spans_and_how_it_differs(catalog) ->
 
 def test_only_spotify_track_ids_become_uris(catalog) -> None:
     assert spotify_uris(catalog, np.arange(10)) == [f"spotify:track:{SPOTIFY}"]
-
