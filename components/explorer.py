@@ -89,10 +89,11 @@ def feature_pair_card(title: str, features: Sequence[str], x: str, y: str, figur
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody([pickers, graph])])
 
 
-def selection_panel(selection: Selection, catalog_size: int, spotify: bool) -> dbc.Card:
+def selection_panel(selection: Selection, catalog_size: int, spotify: bool, local_files: bool) -> dbc.Card:
     """What a box or lasso selection holds: how many songs, the clusters it spans, how it
     differs from the catalog (bars in standard deviations) and its downloads (CSV; Spotify
-    track URIs when the catalog's ids are Spotify's)."""
+    track URIs when the catalog's ids are Spotify's; an M3U8 playlist when songs have local
+    audio files)."""
     spans = [
         html.Span(
             [cluster_badge(cluster), f" {songs:,}"],
@@ -105,6 +106,17 @@ def selection_panel(selection: Selection, catalog_size: int, spotify: bool) -> d
         downloads.append(
             dbc.Button(
                 "Spotify playlist (URIs)", id="explorer-selection-uris", size="sm", outline=True, color="primary"
+            )
+        )
+    if local_files:
+        downloads.append(
+            dbc.Button(
+                "Playlist of the files (M3U8)",
+                id="explorer-selection-m3u",
+                size="sm",
+                outline=True,
+                color="primary",
+                className="ms-2",
             )
         )
     return dbc.Card(

@@ -3,16 +3,19 @@
 The songs a person selects are described the way a cluster is (core.clustering's
 profiles): per feature, how far the selection's mean is from the whole catalog's, in the
 catalog's standard deviations; and which clusters the selection spans. It leaves as a CSV
-(core.export, formulas neutralised) or as a playlist of Spotify track URIs where the
+(core.export, formulas neutralised), as a playlist of Spotify track URIs where the
 catalog's ids are Spotify ids (22 base-62 characters, as the loader keeps them from
-``spotify:track:…`` URIs and open.spotify.com links).
+``spotify:track:…`` URIs and open.spotify.com links), or as an M3U8 playlist of the songs
+that have an audio file of their own (core.previews' local folder).
 """
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -74,3 +77,30 @@ def spotify_uris(catalog: Catalog, rows: np.ndarray) -> list[str]:
     """``spotify:track:<id>`` for each selected song whose id is a Spotify track id, in order."""
     ids = catalog.songs["id"].iloc[rows].astype(str)
     return [f"spotify:track:{song_id}" for song_id in ids if SPOTIFY_ID.match(song_id)]
+
+
+#: A local file for a song (id, title, artist), or None: core.previews.PreviewFinder.local_file.
+LocalFile = Callable[[str, str, str], Path | None]
+
+
+def _one_line(text: str) -> str:
+    """Untrusted text on one playlist line: no line breaks to start a line of its own."""
+    return " ".join(str(text).split())
+
+
+def m3u8_playlist(catalog: Catalog, rows: np.ndarray, local_file: LocalFile, folder: Path) -> str:
+    """An extended M3U (UTF-8) of the selected songs that have a local audio file, in order:
+    ``#EXTINF:<seconds>,<artist> - <title>`` then the file's path relative to ``folder``
+    (so the playlist works saved beside the folder's files). Empty when none has one."""
+    songs = catalog.songs.iloc[rows]
+    lines = ["#EXTM3U"]
+    root = folder.resolve()
+    for song in songs.itertuples(index=False):
+        path = local_file(str(song.id), str(song.title), str(song.artist))
+        if path is None or not path.is_relative_to(root):
+            continue
+        duration_ms = float(getattr(song, "duration_ms", math.nan))
+        seconds = round(duration_ms / 1000) if math.isfinite(duration_ms) else -1  # -1: unknown, as M3U has it
+        name = _one_line(f"{song.artist} - {song.title}" if song.artist else song.title)
+        lines += [f"#EXTINF:{seconds},{name}", path.relative_to(root).as_posix()]
+    return "\n".join(lines) + "\n" if len(lines) > 1 else ""

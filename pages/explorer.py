@@ -12,6 +12,7 @@ projection has them.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import dash
@@ -39,7 +40,7 @@ from components.ui import view_skeleton
 from core.cache import NotReady
 from core.export import labelled_songs, to_csv_bytes
 from core.query import COLOURINGS, PROJECTIONS, VIEWS, ViewQuery
-from core.selection import describe_selection, selected_rows, spotify_uris
+from core.selection import describe_selection, m3u8_playlist, selected_rows, spotify_uris
 from pages._common import (
     neighbour_views,
     or_job,
@@ -405,7 +406,14 @@ def show_selection(selected: object, data: dict[str, str]):
         chosen = describe_selection(catalog, view.clustering.labels, view.clustering.features, rows)
     except NotReady:
         raise PreventUpdate from None  # the view is being recomputed: its own job redraws the page
-    return selection_panel(chosen, len(catalog), bool(spotify_uris(catalog, rows[:1000])))
+    probe = rows[:1000]  # enough to know whether the downloads have anything to hold
+    local = bool(m3u8_playlist(catalog, probe, app_context().previews.local_file, _music_folder()))
+    return selection_panel(chosen, len(catalog), bool(spotify_uris(catalog, probe)), local)
+
+
+def _music_folder() -> Path:
+    """The folder of the songs' own audio files (AUDIOSPACE_PREVIEWS_DIR)."""
+    return app_context().previews.settings.folder
 
 
 @callback(
@@ -437,3 +445,19 @@ def download_playlist(clicks: int | None, selected: object, data: dict[str, str]
         raise PreventUpdate
     view, rows = _selection_of(selected, data)
     return dcc.send_string("\n".join(spotify_uris(view.catalog, rows)) + "\n", "selected-songs.txt")
+
+
+@callback(
+    Output("explorer-download", "data", allow_duplicate=True),
+    Input("explorer-selection-m3u", "n_clicks"),
+    State("explorer-graph", "selectedData"),
+    State(ids.page_query(PAGE), "data"),
+    prevent_initial_call=True,
+)
+def download_m3u8(clicks: int | None, selected: object, data: dict[str, str]):
+    """The selected songs that have an audio file, as an M3U8 playlist (paths relative to the folder)."""
+    if not clicks:
+        raise PreventUpdate
+    view, rows = _selection_of(selected, data)
+    playlist = m3u8_playlist(view.catalog, rows, app_context().previews.local_file, _music_folder())
+    return dcc.send_string(playlist, "selected-songs.m3u8")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from core.catalog import catalog_from_frame
-from core.selection import describe_selection, selected_rows, spotify_uris
+from core.selection import describe_selection, m3u8_playlist, selected_rows, spotify_uris
 
 SPOTIFY = "4iV5W9uYEdYUVa79Axb7Rh"
 
@@ -45,3 +45,26 @@ def test_a_selection_says_which_clusters_it_spans_and_how_it_differs(catalog) ->
 
 def test_only_spotify_track_ids_become_uris(catalog) -> None:
     assert spotify_uris(catalog, np.arange(10)) == [f"spotify:track:{SPOTIFY}"]
+
+
+def test_an_m3u8_lists_the_songs_with_a_local_file_relative_to_its_folder(catalog, tmp_path) -> None:
+    folder = tmp_path / "music"
+    (folder / "sub").mkdir(parents=True)
+    files = {"song-2": folder / "song-2.mp3", "song-4": folder / "sub" / "song-4.flac"}
+    for path in files.values():
+        path.write_bytes(b"ID3")
+    songs = catalog.songs
+    songs.loc[songs["id"] == "song-4", "title"] = "Two\nLines #EXTINF:9,x"
+
+    def local_file(song_id: str, title: str, artist: str):
+        return files.get(song_id, tmp_path / "elsewhere.mp3" if song_id == "song-3" else None)
+
+    playlist = m3u8_playlist(catalog, np.arange(6), local_file, folder)
+    assert playlist.splitlines() == [
+        "#EXTM3U",
+        "#EXTINF:-1,A - T2",
+        "song-2.mp3",
+        "#EXTINF:-1,A - Two Lines #EXTINF:9,x",
+        "sub/song-4.flac",
+    ], "a file outside the folder is left out; a title never starts a line of its own"
+    assert m3u8_playlist(catalog, np.arange(2), local_file, folder) == ""

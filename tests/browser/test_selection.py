@@ -1,6 +1,7 @@
 """Select a region of a 2D map with the box, see what it is, take it away: the selection
 panel counts the songs, names the clusters they span and how they differ from the catalog,
-and downloads them as CSV and, where ids are Spotify's, as a playlist of track URIs."""
+and downloads them as CSV, as Spotify track URIs where ids are Spotify's, and as an M3U8
+playlist of the songs with an audio file of their own."""
 
 from __future__ import annotations
 
@@ -34,6 +35,10 @@ def spotify_csv(tmp_path: Path, catalog_csv: Path) -> Path:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+    previews = tmp_path / "previews"  # the app's local audio folder beside the data (AUDIOSPACE_PREVIEWS_DIR)
+    previews.mkdir()
+    for row in rows[::2]:  # every other song has a file of its own
+        (previews / f"{row['id']}.mp3").write_bytes(b"ID3")
     return path
 
 
@@ -92,3 +97,10 @@ def test_a_box_selection_shows_its_songs_and_downloads_them(
     playlist = wait_until(driver, lambda d: _downloaded(folder, "selected-songs.txt"), "the playlist download")
     uris = playlist.read_text().split()
     assert sorted(uris) == sorted(f"spotify:track:{song}" for song in inside)
+
+    with_files = {path.stem for path in (spotify_csv.parent / "previews").iterdir()} & inside
+    driver.find_element(By.ID, "explorer-selection-m3u").click()
+    m3u8 = wait_until(driver, lambda d: _downloaded(folder, "selected-songs.m3u8"), "the M3U8 download")
+    lines = m3u8.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == "#EXTM3U" and all(line.startswith("#EXTINF:") for line in lines[1::2])
+    assert sorted(lines[2::2]) == sorted(f"{song}.mp3" for song in with_files) and with_files
