@@ -25,14 +25,15 @@ SIZE = (1400, 900)
 MAX_BYTES = 400_000
 
 
-def _settle(duo: DashComposite) -> None:
+def _settle(duo: DashComposite, scroll: bool = True) -> None:
     """Nothing loading, no hover label, and two painted frames since (WebGL included)."""
     driver = duo.driver
     wait_idle(driver)
     rest = ActionBuilder(driver)
     rest.pointer_action.move_to_location(SIZE[0] - 5, SIZE[1] - 5)
     rest.perform()
-    driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
+    if scroll:
+        driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'})")
     driver.execute_async_script(
         "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()))"
     )
@@ -45,8 +46,8 @@ def _song_id(app: dash.Dash, title: str, artist: str) -> str:
     return str(match["id"].iloc[0])
 
 
-def _shoot(duo: DashComposite, name: str) -> None:
-    _settle(duo)
+def _shoot(duo: DashComposite, name: str, scroll: bool = True) -> None:
+    _settle(duo, scroll)
     target = SCREENSHOTS / f"{name}.png"
     assert duo.driver.save_screenshot(str(target)), f"could not write {target}"
     assert target.stat().st_size < MAX_BYTES, f"{target.name} is {target.stat().st_size:,} bytes"
@@ -71,6 +72,17 @@ def test_readme_screenshots(dash_duo: DashComposite, make_app: Callable[[Path], 
     for graph in ("overview-elbow", "overview-quality"):
         dash_duo.wait_for_element(f"#{graph} .scatterlayer")
     _shoot(dash_duo, "overview")
+    # Is the structure real? once its background jobs are done (the K advice takes a while).
+    wait_until(
+        dash_duo.driver,
+        lambda d: d.execute_script("return !document.querySelector('.structure-strip:not(.d-none)')"),
+        "the structure answers",
+        timeout=180,
+    )
+    dash_duo.driver.execute_script(
+        "document.getElementById('overview-structure')?.scrollIntoView({block: 'start', behavior: 'instant'})"
+    )
+    _shoot(dash_duo, "structure", scroll=False)
 
     song = _song_id(app, "Redbone", "Childish Gambino")
     open_page(dash_duo, f"/explorer?song={song}", ".song-panel")
