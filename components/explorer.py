@@ -8,6 +8,7 @@ import dash_bootstrap_components as dbc
 import plotly.graph_objects as go
 from dash import dcc, html
 
+from components import ids
 from components.figures import GRAPH_CONFIG, profile_bars
 from components.song_panel import cluster_badge
 from core.features import feature_title
@@ -101,18 +102,20 @@ def selection_panel(selection: Selection, catalog_size: int, spotify: bool, loca
         )
         for cluster, songs in selection.clusters
     ]
-    downloads = [dbc.Button("Download CSV", id="explorer-selection-csv", size="sm", color="primary", className="me-2")]
+    downloads = [
+        dbc.Button("Download CSV", id=ids.selection_download("csv"), size="sm", color="primary", className="me-2")
+    ]
     if spotify:
         downloads.append(
             dbc.Button(
-                "Spotify playlist (URIs)", id="explorer-selection-uris", size="sm", outline=True, color="primary"
+                "Spotify playlist (URIs)", id=ids.selection_download("uris"), size="sm", outline=True, color="primary"
             )
         )
     if local_files:
         downloads.append(
             dbc.Button(
                 "Playlist of the files (M3U8)",
-                id="explorer-selection-m3u",
+                id=ids.selection_download("m3u8"),
                 size="sm",
                 outline=True,
                 color="primary",

@@ -114,3 +114,8 @@ def page_job_stop(page: str) -> str:
     """Written in the browser when the page moves on to another view while a job computes
     one it no longer wants: stops that job (it would otherwise draw over the newer view)."""
     return f"{page}-job-stop"
+
+
+def selection_download(fmt: object) -> dict[str, object]:
+    """A download button of the explorer's selection panel: ``fmt`` csv, uris or m3u8 (or ALL)."""
+    return {"type": "selection-download", "format": fmt}

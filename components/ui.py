@@ -175,6 +175,11 @@ def method_controls(features: Sequence[str], methods: Sequence[Method], scalers:
     )
 
 
+def page_subtitle(text: str, element_id: str) -> html.P:
+    """The one line under the bar that says what a page shows."""
+    return html.P(text, className="text-muted mb-2 page-subtitle", id=element_id)
+
+
 def job_panel(panel_id: str, progress_id: str, cancel_id: str) -> html.Div:
     """The strip a background job shows while it runs (hidden otherwise, see app.css): a
     spinner, what is being computed and how far (``progress_id`` receives the text), Cancel."""

@@ -24,6 +24,7 @@ from components.structure import (
     stability_verdict,
     unavailable,
 )
+from components.ui import page_subtitle
 from core.engine import SongView
 from core.stability import RESAMPLES, Stability
 from core.summaries import cluster_summaries
@@ -124,11 +125,10 @@ def body(view: ResolvedView) -> list:
     ]
     noise = f" {clustering.noise:,} songs are noise (in no cluster)." if clustering.noise else ""
     return [
-        html.P(
+        page_subtitle(
             "Each card is one cluster: how its songs differ from the average song, in words and as bars "
             "(standard deviations from the average), and the songs nearest its centre, to listen to.",
-            className="text-muted small mb-1",
-            id="clusters-intro",
+            "clusters-intro",
         ),
         html.Div(
             [

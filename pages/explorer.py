@@ -12,6 +12,7 @@ projection has them.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import dash
 import dash_bootstrap_components as dbc
 import numpy as np
 import plotly.graph_objects as go
-from dash import ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, dcc, html
+from dash import ALL, ClientsideFunction, Input, Output, Patch, State, callback, clientside_callback, ctx, dcc, html
 from dash.exceptions import PreventUpdate
 
 from app.context import ResolvedView, app_context
@@ -36,7 +37,7 @@ from components.figures import (
     trace_groups,
 )
 from components.song_panel import song_panel
-from components.ui import view_skeleton
+from components.ui import page_subtitle, view_skeleton
 from core.cache import NotReady
 from core.export import labelled_songs, to_csv_bytes
 from core.query import COLOURINGS, PROJECTIONS, VIEWS, ViewQuery
@@ -190,6 +191,11 @@ def _page(
         pair_title += f" · a fixed sample of {PAIR_MAX:,} songs"
     return dbc.Row(
         [
+            page_subtitle(
+                "Every song placed by how it sounds; point at one and click to hear it and see the songs nearest"
+                " to it in every feature.",
+                "explorer-subtitle",
+            ),
             dbc.Col(
                 [
                     projection_controls(query.proj, query.view, query.colour, PROJECTIONS, VIEWS, COLOURINGS),
@@ -416,48 +422,34 @@ def _music_folder() -> Path:
     return app_context().previews.settings.folder
 
 
+#: What a selection downloads as: the file's name and how it is made from the view and rows.
+_SELECTION_FILES: dict[str, tuple[str, Callable[[ResolvedView, np.ndarray], str | bytes]]] = {
+    "csv": (
+        "selected-songs.csv",
+        lambda view, rows: to_csv_bytes(labelled_songs(view.catalog, view.clustering, view.projection, rows)),
+    ),
+    "uris": ("selected-songs.txt", lambda view, rows: "\n".join(spotify_uris(view.catalog, rows)) + "\n"),
+    "m3u8": (
+        "selected-songs.m3u8",
+        lambda view, rows: m3u8_playlist(view.catalog, rows, app_context().previews.local_file, _music_folder()),
+    ),
+}
+
+
 @callback(
     Output("explorer-download", "data"),
-    Input("explorer-selection-csv", "n_clicks"),
+    Input(ids.selection_download(ALL), "n_clicks"),
     State("explorer-graph", "selectedData"),
     State(ids.page_query(PAGE), "data"),
     prevent_initial_call=True,
 )
-def download_selection(clicks: int | None, selected: object, data: dict[str, str]):
-    """The selected songs with their cluster and features, as the cluster downloads have them."""
-    if not clicks:
+def download_selection(_clicks: list, selected: object, data: dict[str, str]):
+    """The selected songs as the button says: CSV (cluster and features, as the cluster
+    downloads have them), Spotify track URIs one per line, or an M3U8 of their audio files."""
+    trigger = ctx.triggered_id
+    if not isinstance(trigger, dict) or trigger.get("format") not in _SELECTION_FILES or not ctx.triggered[0]["value"]:
         raise PreventUpdate
+    name, make = _SELECTION_FILES[trigger["format"]]
     view, rows = _selection_of(selected, data)
-    frame = labelled_songs(view.catalog, view.clustering, view.projection, rows)
-    return dcc.send_bytes(to_csv_bytes(frame), "selected-songs.csv")
-
-
-@callback(
-    Output("explorer-download", "data", allow_duplicate=True),
-    Input("explorer-selection-uris", "n_clicks"),
-    State("explorer-graph", "selectedData"),
-    State(ids.page_query(PAGE), "data"),
-    prevent_initial_call=True,
-)
-def download_playlist(clicks: int | None, selected: object, data: dict[str, str]):
-    """The selected songs as Spotify track URIs, one per line: paste them into a Spotify playlist."""
-    if not clicks:
-        raise PreventUpdate
-    view, rows = _selection_of(selected, data)
-    return dcc.send_string("\n".join(spotify_uris(view.catalog, rows)) + "\n", "selected-songs.txt")
-
-
-@callback(
-    Output("explorer-download", "data", allow_duplicate=True),
-    Input("explorer-selection-m3u", "n_clicks"),
-    State("explorer-graph", "selectedData"),
-    State(ids.page_query(PAGE), "data"),
-    prevent_initial_call=True,
-)
-def download_m3u8(clicks: int | None, selected: object, data: dict[str, str]):
-    """The selected songs that have an audio file, as an M3U8 playlist (paths relative to the folder)."""
-    if not clicks:
-        raise PreventUpdate
-    view, rows = _selection_of(selected, data)
-    playlist = m3u8_playlist(view.catalog, rows, app_context().previews.local_file, _music_folder())
-    return dcc.send_string(playlist, "selected-songs.m3u8")
+    content = make(view, rows)
+    return dcc.send_bytes(content, name) if isinstance(content, bytes) else dcc.send_string(content, name)

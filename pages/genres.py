@@ -16,7 +16,7 @@ from dash import Input, Output, State, callback, clientside_callback, dcc, html
 from app.context import ResolvedView, app_context
 from components import ids
 from components.figures import GRAPH_CONFIG, genre_crosstab_figure
-from components.ui import metric_card, view_skeleton
+from components.ui import metric_card, page_subtitle, view_skeleton
 from core.catalog import ALIASES
 from core.genres import MAX_DEFAULT_VALUES, GenreCheck, LabelColumn, label_check, usable_label_columns
 from core.query import ViewQuery
@@ -185,11 +185,10 @@ def _checked(view: ResolvedView) -> list:
 def _page(query: ViewQuery, columns: tuple[LabelColumn, ...], result: Any) -> list:
     """The page's structure, the same drawn (``body``) or waiting for its job (``skeleton``)."""
     return [
-        html.P(
+        page_subtitle(
             "How well the clusters, found from audio features alone, line up with a label column of the file: "
             "two agreement scores (1: the same grouping, 0: chance) and the songs of each cluster per label.",
-            className="text-muted small",
-            id="genres-intro",
+            "genres-intro",
         ),
         *_controls(columns, _chosen(query, columns)),
         html.Div(result, id=RESULT),

@@ -11,6 +11,7 @@ from app.context import ResolvedView, app_context
 from components import ids
 from components.figures import GRAPH_CONFIG, distribution_figure, mean_profile_figure, zscore_heatmap
 from components.song_panel import cluster_badge
+from components.ui import page_subtitle
 from core.features import feature_title, format_value
 from pages._common import (
     MAX_CLUSTERS_SHOWN,
@@ -79,7 +80,7 @@ def body(view: ResolvedView) -> list:
     clustering = view.clustering
     features = clustering.features
     profiles, shown_note = shown_profiles(clustering)
-    subtitle = html.P(SUBTITLE, className="text-muted mb-2 page-subtitle", id="heatmap-subtitle")
+    subtitle = page_subtitle(SUBTITLE, "heatmap-subtitle")
     if not profiles:
         return [subtitle, no_clusters(view)]
     zscores = np.array([[p.zscores[f] for f in features] for p in profiles])

@@ -49,7 +49,7 @@ from components.structure import (
     unavailable,
     view_structure,
 )
-from components.ui import metric_card
+from components.ui import metric_card, page_subtitle
 from core.cluster_tree import ClusterTree
 from core.config import K_MIN
 from core.diagnostics import Diagnostic, cluster_diagnostics, space_diagnostics
@@ -78,7 +78,7 @@ def _subtitle(view: ResolvedView) -> html.P:
     else:
         noise = ", and which songs it leaves out as noise" if method.finds_noise else ""
         text = f"How many groups {method.label} finds, how well they hold together{noise}."
-    return html.P(text, className="text-muted mb-2 page-subtitle", id="overview-subtitle")
+    return page_subtitle(text, "overview-subtitle")
 
 
 def _warnings(diagnostics: list[Diagnostic]) -> html.Div | dbc.Alert:

@@ -27,7 +27,7 @@ from app.context import ResolvedView, app_context
 from app.links import link
 from components import ids
 from components.song_panel import cluster_badge, song_panel
-from components.ui import view_skeleton
+from components.ui import page_subtitle, view_skeleton
 from core.engine import SongView, song_view
 from core.query import ViewQuery
 from core.search import lookalike_notes, search_words
@@ -154,7 +154,7 @@ def _page(q: str, results: Any, panel: Any) -> html.Div:
     """The search page's structure, drawn (``body``) or waiting for its job (``skeleton``)."""
     return html.Div(
         [
-            html.P(SUBTITLE, className="text-muted mb-2 page-subtitle", id="search-subtitle"),
+            page_subtitle(SUBTITLE, "search-subtitle"),
             dbc.Row(
                 [
                     dbc.Col(

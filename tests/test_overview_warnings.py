@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -22,6 +21,7 @@ from core.density import few_clusters_hint
 from core.diagnostics import degenerate_reason
 from core.engine import MethodScore
 from tests.browser.test_overview_warnings import write_zero_inflated_csv
+from tests.test_app_shape import texts
 
 # -- DBSCAN's advice ---------------------------------------------------------------------------
 
@@ -100,16 +100,6 @@ def overview_module(app: dash.Dash) -> Any:
     """The module Dash executed for the overview (importing it again would register it twice)."""
     entry = next(page for page in dash.page_registry.values() if page["module"].endswith("pages.overview"))
     return sys.modules[entry["module"]]
-
-
-def texts(component: Any) -> Iterator[str]:
-    if isinstance(component, str):
-        yield component
-    elif isinstance(component, list | tuple):
-        for child in component:
-            yield from texts(child)
-    elif hasattr(component, "children"):
-        yield from texts(component.children)
 
 
 def _page_text(app: dash.Dash, overview_module: Any, **query: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterator
 from typing import Any
 
 import dash
@@ -46,33 +45,11 @@ from core.k_advice import KAdvice
 from core.null_model import NullComparison
 from core.stability import ClusterStability, Stability
 from tests.browser.songs import write_catalog_csv
-
-
-def texts(component: Any) -> Iterator[str]:
-    """Every string in a component tree, depth first."""
-    if isinstance(component, str):
-        yield component
-    elif isinstance(component, list | tuple):
-        for child in component:
-            yield from texts(child)
-    elif hasattr(component, "children"):
-        yield from texts(component.children)
+from tests.test_app_shape import find, texts
 
 
 def text(component: Any) -> str:
     return " ".join(texts(component))
-
-
-def find(component: Any, element_id: object) -> Any:
-    """The component with ``element_id`` in a tree, or None."""
-    if getattr(component, "id", None) == element_id:
-        return component
-    children = getattr(component, "children", component if isinstance(component, list | tuple) else None)
-    for child in children if isinstance(children, list | tuple) else [children] if children is not None else []:
-        found = find(child, element_id)
-        if found is not None:
-            return found
-    return None
 
 
 def classed(component: Any, name: str) -> list[Any]:

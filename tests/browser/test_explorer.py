@@ -163,6 +163,10 @@ def test_click_a_neighbour_switches_the_panel(duo: DashComposite) -> None:
     wait_for_panel(driver, Known.with_preview)
     first = neighbour_ids(driver)
     assert len(first) == 10 and Known.with_preview not in first
+    # Each neighbour says why: features much closer than for a typical song, and what differs most.
+    reasons = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".song-panel .neighbour")]
+    assert any("much closer than usual on" in r for r in reasons) and any("differs most on" in r for r in reasons)
+    assert not any("close on" in r.replace("much closer than usual on", "") for r in reasons)
 
     chosen = first[2]
     driver.find_elements(By.CSS_SELECTOR, ".song-panel .neighbour-link")[2].click()

@@ -49,6 +49,11 @@ return gd._fullData.filter(t => t.name !== 'selected' && t.selectedpoints)
 """
 
 
+def _download(driver, fmt: str) -> None:
+    """Press the selection panel's download button for ``fmt`` (csv, uris, m3u8)."""
+    driver.find_element(By.CSS_SELECTOR, f'[id*=\'"format":"{fmt}"\'][id*="selection-download"]').click()
+
+
 def _downloaded(folder: Path, name: str) -> Path | None:
     path = folder / name
     return path if path.exists() and path.stat().st_size and not (folder / f"{name}.crdownload").exists() else None
@@ -87,19 +92,19 @@ def test_a_box_selection_shows_its_songs_and_downloads_them(
     assert driver.find_elements(By.CSS_SELECTOR, ".selection-panel .selection-profile .bars .point")
 
     folder = Path(dash_duo.download_path)
-    driver.find_element(By.ID, "explorer-selection-csv").click()
+    _download(driver, "csv")
     table = wait_until(driver, lambda d: _downloaded(folder, "selected-songs.csv"), "the CSV download")
     with table.open(newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert {row["id"] for row in rows} == inside and {"title", "cluster", "pc1"} <= set(rows[0])
 
-    driver.find_element(By.ID, "explorer-selection-uris").click()
+    _download(driver, "uris")
     playlist = wait_until(driver, lambda d: _downloaded(folder, "selected-songs.txt"), "the playlist download")
     uris = playlist.read_text().split()
     assert sorted(uris) == sorted(f"spotify:track:{song}" for song in inside)
 
     with_files = {path.stem for path in (spotify_csv.parent / "previews").iterdir()} & inside
-    driver.find_element(By.ID, "explorer-selection-m3u").click()
+    _download(driver, "m3u8")
     m3u8 = wait_until(driver, lambda d: _downloaded(folder, "selected-songs.m3u8"), "the M3U8 download")
     lines = m3u8.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "#EXTM3U" and all(line.startswith("#EXTINF:") for line in lines[1::2])
