@@ -274,13 +274,23 @@ def test_colour_by_neighbours_kept_shows_where_the_map_lies(duo: DashComposite) 
     assert coloured["scales"] == 1 and coloured["legend"] is False
     assert all(0 <= value <= 1 for value in coloured["values"]) and len(set(coloured["values"])) > 3
     kept = dict(zip(coloured["ids"], coloured["values"], strict=True))
-    scattered = isolated_point(scatter_points(driver, "explorer-graph"), lambda song: kept[song] <= 0.1)
-    click_point(driver, scattered)
-    assert "spread out" in duo.find_element(".song-panel .view-note").text
-    wait_for_query(driver, view="2d", colour="trust", song=scattered["id"])
+    note = lambda d: " ".join(e.text for e in d.find_elements(By.CSS_SELECTOR, ".song-panel .view-note"))  # noqa: E731
+    # The click opens the song whose hover label shows (next to the one aimed at, if the plot
+    # moved as the colour bar came): its own share decides whether its panel warns.
+    for _attempt in range(3):
+        wait_idle(driver)
+        scattered = isolated_point(scatter_points(driver, "explorer-graph"), lambda song: kept[song] <= 0.1)
+        opened = click_point(driver, scattered)
+        if kept[opened] < 0.2:  # core.trust.LOW_PRESERVATION: at most one of its 10 neighbours kept near
+            wait_until(driver, lambda d: "spread out" in note(d), f"the panel of {opened} to say its neighbours spread")
+            break
+        assert note(driver) == "", f"{opened} keeps {kept[opened]:.0%} of its neighbours: no warning"
+    else:
+        raise AssertionError("three clicks aimed at songs whose neighbours are spread out opened others")
+    wait_for_query(driver, view="2d", colour="trust", song=opened)
 
     driver.find_element(By.CSS_SELECTOR, "#explorer-colour input[value='cluster']").click()
-    wait_for_query(driver, view="2d", colour=None, song=scattered["id"])
+    wait_for_query(driver, view="2d", colour=None, song=opened)
     wait_until(driver, lambda d: js_count(d, ".song-panel .view-note") == 0, "the trust note to go")
     assert driver.execute_script(
         "return document.querySelector('#explorer-graph .js-plotly-plot')._fullLayout.showlegend"
