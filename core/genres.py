@@ -192,7 +192,7 @@ class GenreCheck:
 
 def _natural(text: str) -> tuple:
     """Sort key putting "class 2" before "class 10"."""
-    return tuple(int(piece) if piece.isdigit() else piece.lower() for piece in re.split(r"(\d+)", text))
+    return tuple(int(piece) if piece.isdecimal() else piece.lower() for piece in re.split(r"(\d+)", text))
 
 
 def _clean_part(text: str) -> str:
