@@ -54,7 +54,7 @@ def test_each_page_shows_its_content(duo: DashComposite) -> None:
     open_page(duo, "/clusters", ".cluster-card")
     wait_for_count(driver, ".cluster-card", 5)
     assert js_count(driver, ".cluster-card .representative") >= 5
-    assert js_count(driver, ".cluster-card .mini-profile .main-svg") >= 5
+    wait_until(driver, lambda d: js_count(d, ".cluster-card .mini-profile .main-svg") >= 5, "every card's profile")
 
 
 def test_unknown_path_shows_not_found_with_a_link_home(duo: DashComposite) -> None:
