@@ -224,20 +224,14 @@ def register_shell_callbacks(app: Dash) -> None:
         State(ids.SETTINGS, "data"),
         *[State(control, "value") for control in controls],
     )
-    app.clientside_callback(
-        "function (clicks, open) { return clicks ? !open : window.dash_clientside.no_update; }",
-        Output(ids.OPEN_DATA_PANEL, "is_open"),
-        Input(ids.OPEN_DATA_BUTTON, "n_clicks"),
-        State(ids.OPEN_DATA_PANEL, "is_open"),
-        prevent_initial_call=True,
-    )
-    app.clientside_callback(
-        "function (clicks, open) { return clicks ? !open : window.dash_clientside.no_update; }",
-        Output(ids.NAV_COLLAPSE, "is_open"),
-        Input(ids.NAV_TOGGLER, "n_clicks"),
-        State(ids.NAV_COLLAPSE, "is_open"),
-        prevent_initial_call=True,
-    )
+    for button, panel in ((ids.OPEN_DATA_BUTTON, ids.OPEN_DATA_PANEL), (ids.NAV_TOGGLER, ids.NAV_COLLAPSE)):
+        app.clientside_callback(  # the button opens and closes its panel
+            "function (clicks, open) { return clicks ? !open : window.dash_clientside.no_update; }",
+            Output(panel, "is_open"),
+            Input(button, "n_clicks"),
+            State(panel, "is_open"),
+            prevent_initial_call=True,
+        )
     app.clientside_callback(
         ClientsideFunction("audiospace", "copyLink"),
         Output(ids.COPY_LINK, "content"),
