@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_BYTES = 2**20
 #: Characters of a malformed request's error that reach the log.
 MAX_LOGGED_CHARS = 300
+#: How long a browser keeps a versioned asset (seconds): a year, as Dash does for its bundles.
+ASSET_MAX_AGE_S = 365 * 24 * 3600
 
 
 def _plain(message: str, status: int) -> Response:
@@ -68,6 +70,17 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
     def name_worker(response: Response) -> Response:
         """Which worker process answered: for operators reading logs, and the serving tests."""
         response.headers["X-Worker-Pid"] = str(os.getpid())
+        return response
+
+    @server.after_request
+    def cache_versioned_assets(response: Response) -> Response:
+        """Dash links every file in assets/ with ``?m=<modification time>``, so such a URL
+        never changes content: the browser may keep it a year instead of asking again on
+        every visit (Dash's own bundles carry a version in their name and get the same)."""
+        if response.status_code == 200 and request.path.startswith(prefix + "assets/") and "m" in request.args:
+            response.cache_control.public = True
+            response.cache_control.max_age = ASSET_MAX_AGE_S
+            response.cache_control.no_cache = None
         return response
 
     @server.errorhandler(Exception)

@@ -227,3 +227,31 @@ def test_healthz_reports_the_dataset(served: tuple[str, Path, Path]) -> None:
     base, _, _ = served
     health = requests.get(base + "/healthz", timeout=10).json()
     assert health["status"] == "ok" and health["songs"] == 400 and health["demo"] is False
+
+
+def _sent_bytes(url: str, encoding: str) -> tuple[requests.Response, int]:
+    """The response to ``url`` asking for ``encoding``, and the bytes that crossed the wire."""
+    response = requests.get(url, headers={"Accept-Encoding": encoding}, stream=True, timeout=30)
+    wire = len(response.raw.read(decode_content=False))
+    return response, wire
+
+
+def test_answers_travel_compressed_and_versioned_files_stay_in_the_browser(served: tuple[str, Path, Path]) -> None:
+    """A browser that accepts compression gets the page's scripts, stylesheets and JSON answers
+    compressed (at most half their size), and may keep every versioned file for a year:
+    a repeat visit downloads none of them again."""
+    base, _, _ = served
+    page = requests.get(base + "/explorer", timeout=30).text
+    files = re.findall(r'(?:src|href)="(/(?:assets|_dash-component-suites)/[^"]+)"', page)
+    assert any(f.startswith("/assets/00-bootstrap") for f in files) and len(files) >= 10
+    for path in files:
+        plain, plain_bytes = _sent_bytes(base + path, "identity")
+        _, packed_bytes = _sent_bytes(base + path, "gzip, deflate, br, zstd")
+        assert "max-age=31536000" in plain.headers["Cache-Control"], path
+        if plain_bytes > 20_000:
+            assert packed_bytes * 2 < plain_bytes, f"{path}: {packed_bytes} of {plain_bytes} bytes"
+    unversioned, _ = _sent_bytes(base + "/assets/app.css", "identity")
+    assert "max-age=31536000" not in unversioned.headers.get("Cache-Control", "")
+    answer, packed = _sent_bytes(base + "/_dash-dependencies", "gzip")
+    assert answer.headers["Content-Encoding"] == "gzip" and answer.headers["Content-Type"] == "application/json"
+    assert packed * 2 < len(requests.get(base + "/_dash-dependencies", timeout=30).content)
