@@ -7,6 +7,7 @@ as the text it is.
 
 from __future__ import annotations
 
+import base64
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -217,8 +218,7 @@ def projection_figure(
     traces = []
     for group in trace_groups(labels):
         members = group.members
-        faint = focus_cluster is not None and group.cluster != focus_cluster
-        opacity = cluster_opacity(faint, highlight is not None)
+        style = _group_style(group, focus_cluster, highlight is not None)
         point = {"x": coords[members, 0], "y": coords[members, 1]}
         if three_d:
             point["z"] = coords[members, 2]
@@ -230,8 +230,8 @@ def projection_figure(
                 "name": group.name,
                 "customdata": ids[members],
                 "text": text[members],
-                "marker": {"size": 3 if three_d else 5, "color": group.colors, "opacity": opacity},
-                "hovertemplate": f"%{{text}}<br>{group.name}<extra></extra>",
+                "marker": {"size": 3 if three_d else 5, "color": group.colors, "opacity": style["opacity"]},
+                "hovertemplate": style["hovertemplate"],
             }
         )
         if kept is not None:
@@ -251,6 +251,59 @@ def projection_figure(
     # Built unvalidated: these traces are the app's own, and plotly's validation of every
     # point (and copy of the template) took three quarters of a K switch's server time.
     return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def _group_style(group: TraceGroup, focus_cluster: int | None, song_selected: bool) -> dict[str, object]:
+    """A main-plot trace's opacity and hover template: what projection_figure draws and
+    regroup_plan sends for the same group."""
+    faint = focus_cluster is not None and group.cluster != focus_cluster
+    return {
+        "opacity": cluster_opacity(faint, song_selected),
+        "hovertemplate": f"%{{text}}<br>{group.name}<extra></extra>",
+    }
+
+
+def regroup_plan(
+    labels: np.ndarray,
+    song_ids: Sequence[str],
+    highlight: dict,
+    focus_cluster: int | None = None,
+    name_in_hover: bool = True,
+) -> dict[str, object]:
+    """What a browser needs to regroup a cluster-coloured scatter it already shows for new
+    ``labels`` (n,) of its n drawn songs ``song_ids`` (n,), without the points being sent
+    again: assets/regroup.js moves each point into its new cluster's trace.
+
+    The labels travel as base64 int16 in the order of the ids sorted (the browser sorts
+    the ids it has the same way: they are ASCII, core.catalog), about 2.7 bytes a song
+    where the whole traces took about 80. ``highlight`` is the new last trace (highlight_trace).
+    With ``name_in_hover`` (the main plot) each trace's hover names its cluster; without,
+    the traces keep the hover template they have (the feature scatter's).
+    """
+    order = np.argsort(np.asarray(song_ids, dtype=object), kind="stable")
+    sorted_labels = np.ascontiguousarray(np.asarray(labels, dtype="<i2")[order])
+    groups = []
+    for group in trace_groups(labels):
+        style = _group_style(group, focus_cluster, bool(highlight.get("customdata")))
+        groups.append(
+            {
+                "name": group.name,
+                "clusters": [group.cluster]
+                if group.cluster is not None
+                else sorted({int(c) for c in labels[group.members]}),
+                "color": group.colors if isinstance(group.colors, str) else None,
+                "opacity": style["opacity"],
+                **({"hovertemplate": style["hovertemplate"]} if name_in_hover else {}),
+            }
+        )
+    clusters = np.unique(labels)
+    return {
+        "songs": len(order),
+        "labels": base64.b64encode(sorted_labels.tobytes()).decode("ascii"),
+        "groups": groups,
+        "colors": {str(int(c)): cluster_color(int(c)) for c in clusters},
+        "highlight": highlight,
+    }
 
 
 #: How opaque the cluster points are: as drawn, when a song is selected (the rest recede so

@@ -34,6 +34,7 @@ from components.figures import (
     feature_scatter_figure,
     highlight_trace,
     projection_figure,
+    regroup_plan,
     trace_groups,
 )
 from components.song_panel import song_panel
@@ -201,6 +202,7 @@ def _page(
                     projection_controls(query.proj, query.view, query.colour, PROJECTIONS, VIEWS, COLOURINGS),
                     dcc.Store(id="explorer-pick"),
                     dcc.Store(id="explorer-clustering", data=query.shared_params()),
+                    *[dcc.Store(id=store) for store in _REGROUP_STORES],
                     dcc.Graph(id="explorer-graph", figure=main, config=ZOOM_CONFIG),
                     html.Div(note, id="explorer-note", className="small text-muted mb-3"),
                     html.Div(id="explorer-selection"),
@@ -236,6 +238,7 @@ def _redraw_outputs() -> list[Output]:
     reads only the page frame, so a page still showing its skeleton has no missing input."""
     return [
         Output("explorer-graph", "figure", allow_duplicate=True),
+        Output("explorer-regroup", "data", allow_duplicate=True),
         Output("explorer-clustering", "data", allow_duplicate=True),
         Output("explorer-panel", "children", allow_duplicate=True),
         Output("explorer-note", "children", allow_duplicate=True),
@@ -253,7 +256,7 @@ def follow_settings(settings: dict[str, str] | None, data: dict[str, str]) -> tu
     query = settings_query(settings, data)
     if query is None:
         return view_kept(PAGE, _redraw_outputs(), data)
-    return or_job(query, 6, lambda: _redrawn(query, stored_query(data)))
+    return or_job(query, 7, lambda: _redrawn(query, stored_query(data)))
 
 
 @callback(
@@ -270,35 +273,85 @@ def switch_view(view_mode: str, proj: str, colour: str, data: dict[str, str]) ->
     query = stored_query(data, view=view_mode, proj=proj, colour=colour)
     if query.to_params() == data:
         return view_kept(PAGE, _redraw_outputs(), data)
-    return or_job(query, 6, lambda: _redrawn(query, before))
+    return or_job(query, 7, lambda: _redrawn(query, before))
 
 
 def _redrawn(query: ViewQuery, before: ViewQuery) -> tuple:
     """The redraw outputs for ``query`` coming from ``before``.
 
-    When only the clustering changed, the traces and axis titles are patched into the
-    figure the browser has: plotly.js keeps a rotated 3D camera through a patch, not
-    through a new figure, whatever its uirevision.
+    When only the clustering changed, the browser regroups the points it has (a plan of
+    about 3 bytes a song, assets/regroup.js) instead of receiving them again; when the
+    colouring or the map changes, the figure is patched (traces and axis titles): plotly.js
+    keeps a rotated 3D camera through a patch, not through a new figure, whatever its uirevision.
     """
     view = app_context().resolve(query)
     space = plot_space(view)
     panel, highlight = _selection(view, space)
-    figure = _main_figure(view, space, highlight)
-    if (before.proj, before.view) == (query.proj, query.view):
-        patch = Patch()
-        drawn = figure.to_plotly_json()
-        patch["data"] = drawn["data"]
-        patch["layout"]["showlegend"] = drawn["layout"]["showlegend"]  # no legend when coloured by trust
-        three_d = space.mode == "3d"
-        axes = patch["layout"]["scene"] if three_d else patch["layout"]
-        for axis, title in zip(("xaxis", "yaxis", "zaxis")[: 3 if three_d else 2], space.axis_titles, strict=False):
-            axes[axis]["title"]["text"] = title
-        figure = patch
+    figure, plan = dash.no_update, dash.no_update
+    same_map = (before.proj, before.view) == (query.proj, query.view)
+    if same_map and before.colour == query.colour == "cluster":
+        plan = _main_plan(view, space, highlight)
+    elif same_map:
+        figure = _patched(_main_figure(view, space, highlight), space)
+    else:
+        figure = _main_figure(view, space, highlight)
     options = view_options(VIEWS, query.proj)
     clustering = query.shared_params()
     if clustering == before.shared_params():
         clustering = dash.no_update  # the feature scatter only changes with the clustering
-    return figure, clustering, panel, _note(view, space), options, query.to_params()
+    return figure, plan, clustering, panel, _note(view, space), options, query.to_params()
+
+
+def _main_plan(view: ResolvedView, space: PlotSpace, highlight: Highlight | None) -> dict:
+    """How the browser regroups the main plot's points for the view's clustering."""
+    shown_ids = view.catalog.songs["id"].to_numpy()[space.rows]
+    trace = highlight_trace(highlight, space.mode == "3d")
+    return regroup_plan(view.clustering.labels[space.rows], shown_ids, trace, view.query.cluster)
+
+
+def _patched(figure: go.Figure, space: PlotSpace) -> Patch:
+    """A patch that gives the plot on screen ``figure``'s traces, legend and axis titles."""
+    patch = Patch()
+    drawn = figure.to_plotly_json()
+    patch["data"] = drawn["data"]
+    patch["layout"]["showlegend"] = drawn["layout"]["showlegend"]  # no legend when coloured by trust
+    three_d = space.mode == "3d"
+    axes = patch["layout"]["scene"] if three_d else patch["layout"]
+    for axis, title in zip(("xaxis", "yaxis", "zaxis")[: 3 if three_d else 2], space.axis_titles, strict=False):
+        axes[axis]["title"]["text"] = title
+    return patch
+
+
+#: Stores of the regrouping (assets/regroup.js): its plan for each plot, and the store it
+#: writes when a plot does not hold the plan's songs and needs its whole figure.
+_REGROUP_STORES = ("explorer-regroup", "explorer-refresh", "explorer-features-regroup", "explorer-features-refresh")
+for _graph, _plan, _name in (
+    ("explorer-graph", "explorer-regroup", "explorer"),
+    ("explorer-features", "explorer-features-regroup", "features"),
+):
+    clientside_callback(
+        ClientsideFunction("regroup", _name),
+        Output(_graph, "figure", allow_duplicate=True),
+        Input(_plan, "data"),
+        State(_graph, "figure"),
+        prevent_initial_call=True,
+    )
+
+
+@callback(
+    Output("explorer-graph", "figure", allow_duplicate=True),
+    Input("explorer-refresh", "data"),
+    State(ids.page_query(PAGE), "data"),
+    prevent_initial_call=True,
+)
+def refresh_main(_asked: object, data: dict[str, str]) -> go.Figure:
+    """The whole main figure, for a plot that could not be regrouped."""
+    try:
+        view = app_context().resolve(stored_query(data))
+        space = plot_space(view)
+        return _main_figure(view, space, _selection(view, space)[1])
+    except NotReady:
+        raise PreventUpdate from None  # the view is being recomputed: its job redraws the page
 
 
 # The projection, 2D/3D and colour radios show the page's view (after Cancel, the one on screen).
@@ -368,20 +421,33 @@ def _selected(query: ViewQuery) -> tuple:
 
 @callback(
     Output("explorer-features", "figure"),
+    Output("explorer-features-regroup", "data"),
     Output(ids.page_query(PAGE), "data", allow_duplicate=True),
     Output(ids.page_job(PAGE), "data", allow_duplicate=True),
     Input("explorer-clustering", "data"),
     Input("explorer-x", "value"),
     Input("explorer-y", "value"),
+    Input("explorer-features-refresh", "data"),
     State(ids.page_query(PAGE), "data"),
     prevent_initial_call=True,
 )
-def redraw_pair(_clustering: dict[str, str], x: str, y: str, data: dict[str, str]):
-    """Recolour the feature scatter after the main plot has changed clustering (a chained
-    callback, so the main plot is drawn first: redrawing this SVG plot took a quarter of a
-    second of a K switch), or draw another feature pair and put x, y in the URL."""
+def redraw_pair(_clustering: dict[str, str], x: str, y: str, _refresh: object, data: dict[str, str]):
+    """Regroup the feature scatter's points after the main plot has changed clustering (a
+    chained callback, so the main plot is drawn first), or draw another feature pair and
+    put x, y in the URL, or draw the whole scatter when it could not be regrouped."""
     query = stored_query(data, x=x, y=y)
-    return or_job(query, 2, lambda: (_pair_figure(app_context().resolve(query)), query.to_params()))
+    regroup = ctx.triggered_id == "explorer-clustering"
+
+    def redrawn() -> tuple:
+        view = app_context().resolve(query)
+        if not regroup:
+            return _pair_figure(view), dash.no_update, query.to_params()
+        rows = pair_rows(len(view.catalog), view.params.seed)
+        trace = highlight_trace(_pair_highlight(view), three_d=False, svg=True)
+        plan = regroup_plan(view.clustering.labels[rows], view.catalog.songs["id"].to_numpy()[rows], trace, None, False)
+        return dash.no_update, plan, query.to_params()
+
+    return or_job(query, 3, redrawn)
 
 
 def _selection_of(selected: object, data: dict[str, str]) -> tuple[ResolvedView, np.ndarray]:

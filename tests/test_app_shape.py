@@ -7,6 +7,7 @@ context of the app they belong to, which is what Dash gives them when serving.
 
 from __future__ import annotations
 
+import base64
 import json
 import sys
 import time
@@ -32,6 +33,7 @@ from core.clustering import Clustering, from_labels
 from core.config import Settings
 from core.methods import Method, MethodOption, registered
 from core.query import QueryLimits, parse_query
+from pages._common import stored_query
 from tests.browser.songs import Known, write_catalog_csv
 
 
@@ -204,23 +206,36 @@ def test_explorer_click_with_a_bad_song_changes_nothing(app: dash.Dash, pick: ob
         explorer.select_song(pick, [], {"k": "4"})
 
 
-def test_explorer_k_switch_patches_the_figure_and_keeps_the_song(app: dash.Dash) -> None:
+def test_explorer_k_switch_regroups_the_points_the_browser_has_and_keeps_the_song(app: dash.Dash) -> None:
+    """A K switch sends no points: a plan with a cluster per drawn song (sorted by id) and the
+    selected song's ring; another colouring patches in new traces."""
     explorer = page_module("explorer")
     before = {"k": "4", "song": Known.bold}
     with app.server.test_request_context("/explorer"):
-        figure, clustering, panel, _, options, params, _job = explorer.follow_settings({"k": "3"}, before)
+        figure, plan, clustering, panel, _, options, params, _job = explorer.follow_settings({"k": "3"}, before)
+        view = context_of(app.server).resolve(stored_query(params))
+        recoloured, no_plan, *_ = explorer.switch_view("3d", "pca", "trust", params)
     assert params == {"k": "3", "song": Known.bold}
-    assert isinstance(figure, Patch) and clustering == {"k": "3"}
+    assert figure is dash.no_update and clustering == {"k": "3"}
+    order = np.argsort(view.catalog.songs["id"].to_numpy().astype(str))
+    labels = np.frombuffer(base64.b64decode(plan["labels"]), dtype="<i2")
+    assert labels.tolist() == view.clustering.labels[order].tolist()
+    assert [g["name"] for g in plan["groups"]] == ["Cluster 0", "Cluster 1", "Cluster 2"]
+    assert plan["highlight"]["customdata"][0] == Known.bold
     assert Known.bold_title in list(texts(panel))
     assert [option["disabled"] for option in options] == [False, False]
+    assert isinstance(recoloured, Patch) and no_plan is dash.no_update
 
 
 def test_explorer_feature_pair_goes_in_the_url(app: dash.Dash) -> None:
     explorer = page_module("explorer")
-    with app.server.test_request_context("/explorer"):
-        figure, params, _job = explorer.redraw_pair({"k": "4"}, "tempo", "energy", {"k": "4"})
-    assert params == {"k": "4", "x": "tempo", "y": "energy"}
+    with trigger(app, "/explorer", "explorer-x.value", "tempo"):
+        figure, plan, params, _job = explorer.redraw_pair({"k": "4"}, "tempo", "energy", None, {"k": "4"})
+    assert params == {"k": "4", "x": "tempo", "y": "energy"} and plan is dash.no_update
     assert figure.layout.xaxis.title.text.lower().startswith("tempo")
+    with trigger(app, "/explorer", "explorer-clustering.data", {"k": "3"}):
+        figure, plan, params, _job = explorer.redraw_pair({"k": "3"}, "tempo", "energy", None, {"k": "3"})
+    assert figure is dash.no_update and plan["songs"] == len(context_of(app.server).engine.catalog)
 
 
 def test_search_typing_lists_songs_and_keeps_the_text_in_the_url(app: dash.Dash) -> None:

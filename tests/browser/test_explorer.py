@@ -10,9 +10,12 @@ is injected into React props. The feature scatter gets an ordinary click (its cl
 
 from __future__ import annotations
 
+import io
 import random
 
+import pandas as pd
 import pytest
+import requests
 from dash.testing.composite import DashComposite
 from selenium.webdriver.common.by import By
 
@@ -249,6 +252,12 @@ def test_k_change_keeps_the_rotated_camera(duo: DashComposite) -> None:
     wait_idle(driver)
     after = camera_eye(driver)
     assert all(abs(after[a] - rotated[a]) < 1e-6 for a in "xyz"), f"camera moved from {rotated} to {after}"
+    # the browser regrouped the points it had (assets/regroup.js): each song is in its K=4 cluster
+    drawn = {
+        song: t["name"] for t in graph_data(driver, "explorer-graph") if t["name"] != "selected" for song in t["ids"]
+    }
+    table = pd.read_csv(io.StringIO(requests.get(duo.server_url + "/download/songs.csv?k=4", timeout=30).text))
+    assert drawn == {str(song): f"Cluster {c}" for song, c in zip(table["id"], table["cluster"], strict=True)}
 
 
 def test_colour_by_neighbours_kept_shows_where_the_map_lies(duo: DashComposite) -> None:
