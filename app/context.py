@@ -21,9 +21,11 @@ import contextlib
 import ctypes
 import gc
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import dash
 import flask
@@ -31,6 +33,7 @@ import flask
 from core.clustering import Clustering
 from core.config import K_MIN, Settings
 from core.datasets import DatasetInfo, DatasetStore, UnknownDatasetError
+from core.demo import catalog_or_demo
 from core.engine import Engine
 from core.genres import usable_label_columns
 from core.methods import ClusterParams
@@ -41,6 +44,12 @@ from core.slots import limited
 from core.trust import MapTrust
 
 EXTENSION = "audiospace"
+#: Seconds between two looks at the music library's table (follow_library).
+LIBRARY_CHECK_S = 2.0
+#: Shown while a music folder's first analysis runs and the demo data stands in.
+LIBRARY_PENDING_NOTICE = (
+    "Your music folder is being analysed: the demo data is shown until it is ready (progress on the overview)."
+)
 
 
 def _return_freed_memory() -> None:
@@ -49,6 +58,15 @@ def _return_freed_memory() -> None:
     gc.collect()
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def _signature(path: Path) -> tuple[int, int] | None:
+    """(mtime in ns, size) of a file, None when it is not there."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
 
 @dataclass
@@ -67,6 +85,29 @@ class AppContext:
     shared_datasets: list[DatasetInfo] = field(default_factory=list)
     _engines: OrderedDict[str, Engine] = field(default_factory=OrderedDict, repr=False)
     _engines_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: The music library's table as last loaded: (mtime ns, size), and when it was last looked at.
+    _library_loaded: tuple[int, int] | None = field(default=None, repr=False)
+    _library_checked: float = field(default=float("-inf"), repr=False)
+
+    def __post_init__(self) -> None:
+        if self.settings.music_dir is not None:
+            self._library_loaded = _signature(self.settings.data_path)
+
+    def follow_library(self) -> None:
+        """With a music folder (settings.music_dir): serve its table anew once an analysis has
+        rewritten it (core.music_library), looking at most every LIBRARY_CHECK_S seconds. Every
+        worker does the same, so all serve the same table within that time."""
+        if self.settings.music_dir is None or time.monotonic() - self._library_checked < LIBRARY_CHECK_S:
+            return
+        self._library_checked = time.monotonic()
+        signature = _signature(self.settings.data_path)
+        with self._engines_lock:
+            if signature is None or signature == self._library_loaded:
+                return
+            self._library_loaded = signature
+        catalog, notices = catalog_or_demo(self.settings.data_path)
+        self.engine = Engine(catalog, self.engine.cache, seed=self.engine.seed)
+        self.startup_notices = [n for n in self.startup_notices if n != LIBRARY_PENDING_NOTICE] + notices
 
     def engine_for(self, data: str | None) -> Engine:
         """The engine of dataset ``data`` (None: the operator's); UnknownDatasetError when no

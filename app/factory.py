@@ -11,7 +11,7 @@ import dash
 import flask
 from dash import set_props
 
-from app.context import AppContext, attach
+from app.context import LIBRARY_PENDING_NOTICE, AppContext, attach
 from app.jobs import job_manager, manager_name
 from app.launcher import LaunchingDiskcacheManager
 from app.routes import register_routes
@@ -25,6 +25,7 @@ from core.datasets import DatasetInfo, DatasetStore, share_folder
 from core.demo import catalog_or_demo
 from core.engine import Engine
 from core.errors import DatasetError
+from core.music_library import start_analysis
 from core.previews import PreviewFinder
 from core.shared import StoreUnavailableError, open_store
 
@@ -59,6 +60,14 @@ def read_only_requests(server: flask.Flask) -> None:
     server.wsgi_app = read_only  # type: ignore[method-assign]
 
 
+def follow_music_folder(settings: Settings, notices: list[str]) -> list[str]:
+    """Start (or find running) the music folder's analysis, which picks up new files; while
+    its first run has no table yet, a notice says what the visitor sees instead."""
+    assert settings.music_dir is not None
+    start_analysis(settings.music_dir, settings.cache_dir)
+    return notices if settings.data_path.exists() else [LIBRARY_PENDING_NOTICE]
+
+
 def create_app(settings: Settings | None = None, catalog: Catalog | None = None) -> dash.Dash:
     """Build the app on ``settings`` (default: from the environment).
 
@@ -70,6 +79,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     startup_notices: list[str] = []
     if catalog is None:
         catalog, startup_notices = catalog_or_demo(settings.data_path)
+        if settings.music_dir is not None:
+            startup_notices = follow_music_folder(settings, startup_notices)
     engine = Engine(catalog, open_model_cache(settings), seed=settings.seed)
     datasets = DatasetStore(settings.datasets_folder, settings.store_limits)
     shared: list[DatasetInfo] = []
@@ -105,6 +116,8 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     )
     attach(app.server, context)
     read_only_requests(app.server)
+    if settings.music_dir is not None:
+        app.server.before_request(context.follow_library)
     app.layout = lambda: shell_layout(context, page_dataset())
     register_shell_callbacks(app)
     register_routes(app.server, settings.url_prefix)

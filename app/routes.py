@@ -5,17 +5,20 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import Callable
 
+import numpy as np
 from dash.exceptions import DependencyException
 from flask import Flask, Response, jsonify, request, send_file
 from werkzeug.exceptions import HTTPException
 
 from app.callback_guard import malformed_callback
-from app.context import app_context
+from app.context import ResolvedView, app_context
 from core.cache import NotReady
 from core.errors import DatasetError
 from core.export import labelled_songs, to_csv_bytes
 from core.previews import AUDIO_TYPES
+from core.selection import m3u8_playlist, spotify_uris
 from core.shared import SharedStore, StoreUnavailableError
 
 _FILENAME_SAFE = re.compile(r"[^A-Za-z0-9_.-]+")
@@ -42,6 +45,11 @@ def _reachability(store: SharedStore | None) -> dict[str, object]:
     except StoreUnavailableError as exc:
         return {"reachable": False, "error": str(exc)}
     return {"reachable": True}
+
+
+def _every(view: ResolvedView, rows: np.ndarray | None) -> np.ndarray:
+    """``rows``, or every song of the view's catalog when None."""
+    return np.arange(len(view.catalog)) if rows is None else rows
 
 
 def register_routes(server: Flask, prefix: str = "/") -> None:
@@ -129,14 +137,14 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
         if row is None:
             return _plain("No such song.", 404)
         song = context.engine.catalog.songs.iloc[row]
-        path = context.previews.local_file(song_id, str(song["title"]), str(song["artist"]))
+        path = context.previews.local_file(song_id, str(song["title"]), str(song["artist"]), song.get("path"))
         if path is None:
             return _plain("No local preview for this song.", 404)
         return send_file(path, mimetype=AUDIO_TYPES[path.suffix.lower()], conditional=True, max_age=3600)
 
-    @server.get(prefix + "download/songs.csv")
-    def download_songs() -> Response:
-        """The labelled songs as CSV: all of them, or one cluster with ``cluster=``."""
+    def download(make: Callable[[ResolvedView, np.ndarray | None], str | bytes], suffix: str, mimetype: str):
+        """A download of the view the query names: all its songs, or one cluster with ``cluster=``;
+        a plain 4xx/503 when the query is bad or its models are not computed yet."""
         context = app_context()
         try:
             query, problems = context.parse(request.args.to_dict())
@@ -146,7 +154,8 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
             return _plain("Cannot download: " + " ".join(problems), 400)
         try:
             view = context.resolve(query)
-            clustering, projection = view.clustering, view.projection
+            rows = None if query.cluster is None else (view.clustering.labels == query.cluster).nonzero()[0]
+            body = make(view, rows)
         except DatasetError as exc:
             return _plain(f"Cannot download: {exc}", 400)
         except NotReady as missing:
@@ -157,13 +166,42 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
             )
             response.headers["Retry-After"] = "30"
             return response
-        rows = None
         name = f"{view.catalog.report.source.rsplit('.', 1)[0]}-k{query.k}"
         if query.cluster is not None:
-            rows = (clustering.labels == query.cluster).nonzero()[0]
             name += f"-cluster{query.cluster}"
-        body = to_csv_bytes(labelled_songs(view.catalog, clustering, projection, rows))
-        filename = _FILENAME_SAFE.sub("_", name) + ".csv"
-        return Response(
-            body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+        filename = _FILENAME_SAFE.sub("_", name) + suffix
+        return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+    @server.get(prefix + "download/songs.csv")
+    def download_songs() -> Response:
+        """The labelled songs as CSV (cluster, features, PCA coordinates)."""
+        return download(
+            lambda view, rows: to_csv_bytes(labelled_songs(view.catalog, view.clustering, view.projection, rows)),
+            ".csv",
+            "text/csv",
+        )
+
+    @server.get(prefix + "download/playlist.m3u8")
+    def download_playlist() -> Response:
+        """The songs that have their own audio file, as an M3U8 playlist of paths relative to
+        the music (previews) folder: save it there and any player plays the cluster."""
+        return download(
+            lambda view, rows: m3u8_playlist(
+                view.catalog,
+                _every(view, rows),
+                app_context().previews.local_file,
+                app_context().previews.settings.folder,
+            ),
+            ".m3u8",
+            "audio/x-mpegurl",
+        )
+
+    @server.get(prefix + "download/spotify-uris.txt")
+    def download_spotify_uris() -> Response:
+        """The songs with Spotify track ids as ``spotify:track:`` URIs, one per line: paste them
+        into a Spotify playlist."""
+        return download(
+            lambda view, rows: "".join(uri + "\n" for uri in spotify_uris(view.catalog, _every(view, rows))),
+            ".txt",
+            "text/plain",
         )

@@ -42,11 +42,14 @@ def cluster_card(
     explorer_href: str,
     download_href: str,
     stability: object = None,
+    playlists: Sequence[tuple[str, str]] = (),
 ) -> dbc.Card:
     """The card of one cluster: description, written ``summary``, profile chart, songs to hear
     (players only for songs with a preview, see ``has_player``); hrefs lead to the explorer
-    focused on it and to its CSV. ``stability``: what its stability line shows (see
-    components.structure.cluster_stability_line), or None for a card without one."""
+    focused on it and to its CSV; ``playlists`` are (label, href) of its playlist downloads
+    (M3U8 of its songs' files, Spotify URIs), offered when the catalog has them. ``stability``:
+    what its stability line shows (see components.structure.cluster_stability_line), or None
+    for a card without one."""
     color = cluster_color(profile.cluster)
     songs = html.Ul(
         [_representative(s, f"card-{profile.cluster}") for s in representatives], className="list-unstyled mb-0"
@@ -81,9 +84,17 @@ def cluster_card(
                 [
                     dcc.Link("Show in 3D", href=explorer_href, className="btn btn-sm btn-outline-primary me-2"),
                     html.A(
-                        "Download CSV", href=download_href, className="btn btn-sm btn-outline-secondary", download=""
+                        "Download CSV",
+                        href=download_href,
+                        className="btn btn-sm btn-outline-secondary me-2",
+                        download="",
                     ),
-                ]
+                    *[
+                        html.A(label, href=href, className="btn btn-sm btn-outline-secondary me-2", download="")
+                        for label, href in playlists
+                    ],
+                ],
+                className="d-flex flex-wrap gap-1",
             ),
         ],
         className="h-100 cluster-card",

@@ -69,10 +69,22 @@ def audio_player(preview: Preview | None, label: str, pending_slot: dict[str, st
             html.Audio(
                 src=preview.url, controls=True, preload="none", className="preview-audio", title=f"Preview of {label}"
             ),
-            html.Div(f"Preview: {preview.source}", className="text-muted small preview-source"),
+            html.Div(
+                [
+                    f"Preview: {preview.source}",
+                    *(_whole_song_link(preview.url) if "#t=" in preview.url else []),
+                ],
+                className="text-muted small preview-source",
+            ),
         ],
         className="preview",
     )
+
+
+def _whole_song_link(excerpt_url: str) -> list:
+    """For a player of a song's middle (``url#t=a,b``): a link that plays the whole file."""
+    whole = excerpt_url.split("#", 1)[0]
+    return [" (its middle 30 s) · ", html.A("Whole song", href=whole, target="_blank", className="whole-song")]
 
 
 def song_player(song: SongView, where: str) -> html.Div:

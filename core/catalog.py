@@ -52,8 +52,10 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "track_id", "track_uri"),
     "genre": ("genre", "genres", "playlist_genre", "track_genre"),
     "preview_url": ("preview_url", "preview"),
+    # a music library's file, relative to AUDIOSPACE_MUSIC_DIR (`python -m core extract` writes it)
+    "path": ("path", "file_path", "relative_path"),
 }
-TEXT_COLUMNS = ("id", "title", "artist", "genre", "preview_url")
+TEXT_COLUMNS = ("id", "title", "artist", "genre", "preview_url", "path")
 MIN_FEATURES = 2
 #: Fewer songs cannot be clustered: K starts at 2 and must be below the number of songs.
 MIN_SONGS = 3

@@ -26,6 +26,7 @@
 | AUDIOSPACE_SHARED_DATASETS | (none) | a folder whose CSV files every visitor can open (never removed) |
 | AUDIOSPACE_CATALOGS_IN_MEMORY | 4 | uploaded catalogs each worker keeps loaded (least recently used go) |
 | AUDIOSPACE_JOB_SLOTS | CPU count | background jobs computing at once on this host (embedded only; others wait) |
+| AUDIOSPACE_MUSIC_DIR | (none) | a folder of audio files, analysed and served instead of AUDIOSPACE_DATA |
 
 Relative paths are taken from the project folder, so ``make run`` works from anywhere.
 """
@@ -41,6 +42,7 @@ from pathlib import Path
 
 from core.datasets import StoreLimits
 from core.download import REFERENCE_SHA256, REFERENCE_URL
+from core.music_library import library_csv
 from core.previews import PreviewSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -126,6 +128,9 @@ class Settings:
     job_slots: int = field(default_factory=lambda: os.cpu_count() or 2)
     #: A folder whose CSV files are offered to every visitor (core.datasets.share_folder).
     shared_datasets_dir: Path | None = None
+    #: A folder of music files analysed in the background (core.music_library); its table is
+    #: then ``data_path`` and its files are the previews.
+    music_dir: Path | None = None
 
     @property
     def datasets_folder(self) -> Path:
@@ -143,9 +148,14 @@ class Settings:
         env = os.environ if env is None else env
         k_max = int(_number(env, "AUDIOSPACE_K_MAX", 12, int, K_MIN + 1))
         default_k = int(_number(env, "AUDIOSPACE_DEFAULT_K", 5, int, K_MIN))
+        cache_dir = _path(env, "AUDIOSPACE_CACHE_DIR", ".cache/models")
+        music_dir = _path(env, "AUDIOSPACE_MUSIC_DIR", "") if env.get("AUDIOSPACE_MUSIC_DIR") else None
+        data_path = _path(env, "AUDIOSPACE_DATA", "data/spotify.csv")
+        if music_dir is not None and not env.get("AUDIOSPACE_DATA"):
+            data_path = library_csv(cache_dir)
         return cls(
-            data_path=_path(env, "AUDIOSPACE_DATA", "data/spotify.csv"),
-            cache_dir=_path(env, "AUDIOSPACE_CACHE_DIR", ".cache/models"),
+            data_path=data_path,
+            cache_dir=cache_dir,
             lock_lease_s=float(_number(env, "AUDIOSPACE_LOCK_LEASE", 20.0, float, 1.0)),
             redis_url=(env.get("AUDIOSPACE_REDIS_URL") or "").strip() or None,
             job_redelivery_s=float(_number(env, "AUDIOSPACE_JOB_REDELIVERY", 300.0, float, 1.0)),
@@ -154,7 +164,7 @@ class Settings:
             seed=int(_number(env, "AUDIOSPACE_SEED", 42, int, 0)),
             data_url=env.get("AUDIOSPACE_DATA_URL") or REFERENCE_URL,
             data_sha256=env.get("AUDIOSPACE_DATA_SHA256", REFERENCE_SHA256),
-            previews_dir=_path(env, "AUDIOSPACE_PREVIEWS_DIR", "data/previews"),
+            previews_dir=music_dir or _path(env, "AUDIOSPACE_PREVIEWS_DIR", "data/previews"),
             previews_online=_flag(env, "AUDIOSPACE_PREVIEWS_ONLINE", True),
             itunes_url=env.get("AUDIOSPACE_ITUNES_URL") or PreviewSettings.itunes_url,
             deezer_url=env.get("AUDIOSPACE_DEEZER_URL") or PreviewSettings.deezer_url,
@@ -172,4 +182,5 @@ class Settings:
             shared_datasets_dir=(
                 _path(env, "AUDIOSPACE_SHARED_DATASETS", "") if env.get("AUDIOSPACE_SHARED_DATASETS") else None
             ),
+            music_dir=music_dir,
         )

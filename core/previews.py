@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import time
 import urllib.error
@@ -46,7 +47,18 @@ ALLOWED_PREVIEW_HOSTS = (
     ".dzcdn.net",  # Deezer
 )
 LOCAL_PREFIX = "/previews/"
-AUDIO_TYPES = {".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".ogg": "audio/ogg", ".wav": "audio/wav"}
+AUDIO_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".flac": "audio/flac",
+    ".wav": "audio/wav",
+}
+#: A song's own file plays this many seconds from its middle (a media fragment, ``#t=a,b``);
+#: a link beside the player plays the whole file.
+EXCERPT_S = 30
 #: Both title and artist must be at least this similar (0..1) for an online result to count.
 MATCH_THRESHOLD = 0.8
 _DECORATIONS = re.compile(r"\s*[(\[].*?[)\]]|\s+-\s+.*$|\s+feat\..*$")
@@ -140,6 +152,15 @@ def best_match(title: str, artist: str, candidates: list[tuple[str, str, str]]) 
     return best
 
 
+def excerpt_fragment(duration_ms: float | None) -> str:
+    """``#t=<start>,<end>``: the middle EXCERPT_S seconds of a song ``duration_ms`` long, for
+    an ``<audio>`` source; "" (the whole file) when it is not much longer than that or unknown."""
+    if duration_ms is None or not math.isfinite(duration_ms) or duration_ms < 1500 * EXCERPT_S:
+        return ""
+    start = int(duration_ms / 2000 - EXCERPT_S / 2)
+    return f"#t={start},{start + EXCERPT_S}"
+
+
 class ServiceUnavailableError(Exception):
     """A service could not answer now (network, HTTP error, bad JSON, rate limit)."""
 
@@ -167,25 +188,52 @@ class PreviewFinder:
             self._files, self._files_read_at = files, time.monotonic()
         return self._files
 
-    def local_file(self, song_id: str, title: str, artist: str) -> Path | None:
-        """The song's audio file in the previews folder, never a path outside it."""
+    def library_file(self, relative: str) -> Path | None:
+        """The audio file at ``relative`` (POSIX, from a catalog's ``path`` column) inside the
+        folder; None when it is missing, not audio, or leads outside (``..``, a symlink out)."""
+        root = self.settings.folder.resolve()
+        try:
+            path = (root / relative).resolve()
+        except (OSError, RuntimeError, ValueError):  # a symlink loop, a NUL byte
+            return None
+        if not path.is_relative_to(root) or path.suffix.lower() not in AUDIO_TYPES or not path.is_file():
+            return None
+        return path
+
+    def local_file(self, song_id: str, title: str, artist: str, path: str | None = None) -> Path | None:
+        """The song's audio file in the previews folder, never a path outside it: the file at
+        its catalog ``path`` when it has one (a music library), else one named after it."""
+        if path:
+            return self.library_file(path)
         files = self._local_files()
         return files.get(song_id.casefold()) or files.get(f"{artist} - {title}".casefold())
 
-    def known(self, song_id: str, title: str, artist: str, dataset_url: str | None) -> Preview | None:
-        """A preview found without the network: the dataset's URL, or a local file."""
+    def known(
+        self,
+        song_id: str,
+        title: str,
+        artist: str,
+        dataset_url: str | None,
+        path: str | None = None,
+        duration_ms: float | None = None,
+    ) -> Preview | None:
+        """A preview found without the network: the dataset's URL, or a local file (of a
+        song ``duration_ms`` long: its middle EXCERPT_S seconds)."""
         url = safe_preview_url(dataset_url)
         if url:
             return Preview(url, preview_source(url))
-        if self.local_file(song_id, title, artist):
-            return Preview(LOCAL_PREFIX + urllib.parse.quote(song_id, safe=""), "local file")
+        if self.local_file(song_id, title, artist, path):
+            own = LOCAL_PREFIX + urllib.parse.quote(song_id, safe="")
+            return Preview(own + excerpt_fragment(duration_ms), "the song's own file")
         return None
 
-    def resolve_now(self, song_id: str, title: str, artist: str) -> tuple[Preview | None, bool]:
+    def resolve_now(
+        self, song_id: str, title: str, artist: str, path: str | None = None, duration_ms: float | None = None
+    ) -> tuple[Preview | None, bool]:
         """(preview, pending) for a song without a usable dataset URL, without waiting on
         the network: pending means an online lookup may still find one, so a page shows
         a placeholder and asks later."""
-        preview = self.known(song_id, title, artist, None)
+        preview = self.known(song_id, title, artist, None, path, duration_ms)
         if preview:
             return preview, False
         known, preview = self.cached(title, artist)

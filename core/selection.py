@@ -79,8 +79,9 @@ def spotify_uris(catalog: Catalog, rows: np.ndarray) -> list[str]:
     return [f"spotify:track:{song_id}" for song_id in ids if SPOTIFY_ID.match(song_id)]
 
 
-#: A local file for a song (id, title, artist), or None: core.previews.PreviewFinder.local_file.
-LocalFile = Callable[[str, str, str], Path | None]
+#: A local file for a song (id, title, artist, its library path or None), or None:
+#: core.previews.PreviewFinder.local_file.
+LocalFile = Callable[[str, str, str, str | None], Path | None]
 
 
 def _one_line(text: str) -> str:
@@ -96,7 +97,7 @@ def m3u8_playlist(catalog: Catalog, rows: np.ndarray, local_file: LocalFile, fol
     lines = ["#EXTM3U"]
     root = folder.resolve()
     for song in songs.itertuples(index=False):
-        path = local_file(str(song.id), str(song.title), str(song.artist))
+        path = local_file(str(song.id), str(song.title), str(song.artist), getattr(song, "path", None))
         if path is None or not path.is_relative_to(root):
             continue
         duration_ms = float(getattr(song, "duration_ms", math.nan))
@@ -104,3 +105,14 @@ def m3u8_playlist(catalog: Catalog, rows: np.ndarray, local_file: LocalFile, fol
         name = _one_line(f"{song.artist} - {song.title}" if song.artist else song.title)
         lines += [f"#EXTINF:{seconds},{name}", path.relative_to(root).as_posix()]
     return "\n".join(lines) + "\n" if len(lines) > 1 else ""
+
+
+#: Songs looked at to decide whether a set of songs can make a playlist (enough to know).
+PLAYLIST_PROBE = 1000
+
+
+def playlist_kinds(catalog: Catalog, rows: np.ndarray, local_file: LocalFile, folder: Path) -> tuple[bool, bool]:
+    """(M3U8, Spotify URIs): whether the first PLAYLIST_PROBE of ``rows`` include a song with
+    its own audio file in ``folder``, and one with a Spotify track id."""
+    probe = rows[:PLAYLIST_PROBE]
+    return bool(m3u8_playlist(catalog, probe, local_file, folder)), bool(spotify_uris(catalog, probe))

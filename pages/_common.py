@@ -299,7 +299,9 @@ def song_views(view: ResolvedView, rows: Sequence[int]) -> list[SongView]:
     for row in rows:
         song = replace(song_view(view.catalog, view.clustering, int(row)), dataset=view.query.data)
         if song.preview is None:
-            preview, pending = previews.resolve_now(song.id, song.title, song.artist)
+            row_data = view.catalog.songs.iloc[int(row)]
+            file, duration = row_data.get("path"), row_data.get("duration_ms")
+            preview, pending = previews.resolve_now(song.id, song.title, song.artist, file, duration)
             song = replace(song, preview=preview, preview_pending=pending)
         views.append(replace(song, preview=playable(song.preview)))
     return views

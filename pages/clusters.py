@@ -12,6 +12,7 @@ from typing import Any
 
 import dash
 import dash_bootstrap_components as dbc
+import numpy as np
 from dash import ALL, Output, ctx, html
 
 from app.context import ResolvedView
@@ -26,6 +27,7 @@ from components.structure import (
 )
 from components.ui import page_subtitle
 from core.engine import SongView
+from core.selection import playlist_kinds
 from core.stability import RESAMPLES, Stability
 from core.summaries import cluster_summaries
 from pages._common import follow_settings, page_layout, shown_profiles, song_views
@@ -98,6 +100,17 @@ def _previews_note(songs: list[list[SongView]]) -> str:
     return " No preview available for the songs listed without a player."
 
 
+def _playlists(view: ResolvedView) -> list[tuple[str, str]]:
+    """(label, download path) of the playlists this catalog can make: an M3U8 when its songs
+    have their own files (a music folder), Spotify URIs when its ids are Spotify's."""
+    previews = view.context.previews
+    rows = np.arange(len(view.catalog))
+    local, spotify = playlist_kinds(view.catalog, rows, previews.local_file, previews.settings.folder)
+    return [("Playlist (M3U8)", "/download/playlist.m3u8")] * local + [
+        ("Spotify URIs", "/download/spotify-uris.txt")
+    ] * spotify
+
+
 def body(view: ResolvedView) -> list:
     clustering = view.clustering
     view.projection  # noqa: B018 - the downloads offered here carry PCA coordinates: have them ready
@@ -107,6 +120,7 @@ def body(view: ResolvedView) -> list:
     stability = _stability(view)
     summaries = cluster_summaries(view.catalog, clustering, limit=len(profiles))
     songs = [song_views(view, profile.representatives) for profile in profiles]
+    playlists = _playlists(view)
     cards = [
         dbc.Col(
             cluster_card(
@@ -117,6 +131,7 @@ def body(view: ResolvedView) -> list:
                 explorer_href=link("/explorer", **shared, cluster=profile.cluster),
                 download_href=link("/download/songs.csv", **shared, cluster=profile.cluster),
                 stability=_card_line(stability, profile.cluster),
+                playlists=[(label, link(path, **shared, cluster=profile.cluster)) for label, path in playlists],
             ),
             md=6,
             xl=4,

@@ -42,7 +42,7 @@ from components.ui import page_subtitle, view_skeleton
 from core.cache import NotReady
 from core.export import labelled_songs, to_csv_bytes
 from core.query import COLOURINGS, PROJECTIONS, VIEWS, ViewQuery
-from core.selection import describe_selection, m3u8_playlist, selected_rows, spotify_uris
+from core.selection import describe_selection, m3u8_playlist, playlist_kinds, selected_rows, spotify_uris
 from pages._common import (
     neighbour_views,
     or_job,
@@ -478,9 +478,8 @@ def show_selection(selected: object, data: dict[str, str]):
         chosen = describe_selection(catalog, view.clustering.labels, view.clustering.features, rows)
     except NotReady:
         raise PreventUpdate from None  # the view is being recomputed: its own job redraws the page
-    probe = rows[:1000]  # enough to know whether the downloads have anything to hold
-    local = bool(m3u8_playlist(catalog, probe, app_context().previews.local_file, _music_folder()))
-    return selection_panel(chosen, len(catalog), bool(spotify_uris(catalog, probe)), local)
+    local, spotify = playlist_kinds(catalog, rows, app_context().previews.local_file, _music_folder())
+    return selection_panel(chosen, len(catalog), spotify, local)
 
 
 def _music_folder() -> Path:

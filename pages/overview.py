@@ -59,6 +59,7 @@ from core.methods import METHODS, ClusterParams
 from core.null_model import NULL_DRAWS, NULL_SAMPLE, NullComparison
 from core.stability import RESAMPLES, STABILITY_SAMPLE, Stability
 from pages._common import follow_settings, page_layout, stored_query
+from pages._library import library_section
 from pages._structure import Missing, SectionJob, cached
 
 dash.register_page(__name__, path="/", name="Overview", order=0, title="Overview · Audio Space Explorer")
@@ -613,6 +614,7 @@ def body(view: ResolvedView) -> list:
     tree = _tree(view, structure)
     return [
         _subtitle(view),
+        library_section(),
         _warnings(warnings),
         *_metrics(view),
         *_charts(view),

@@ -56,7 +56,7 @@ def test_an_m3u8_lists_the_songs_with_a_local_file_relative_to_its_folder(catalo
     songs = catalog.songs
     songs.loc[songs["id"] == "song-4", "title"] = "Two\nLines #EXTINF:9,x"
 
-    def local_file(song_id: str, title: str, artist: str):
+    def local_file(song_id: str, title: str, artist: str, path: str | None):
         return files.get(song_id, tmp_path / "elsewhere.mp3" if song_id == "song-3" else None)
 
     playlist = m3u8_playlist(catalog, np.arange(6), local_file, folder)

@@ -197,7 +197,7 @@ def test_local_files_by_id_or_by_artist_and_title(tmp_path: Path) -> None:
     assert finder.local_file("abc123", "x", "y") == (folder / "abc123.mp3").resolve()
     assert finder.local_file("zzz", "Mask Off", "Future") == (folder / "Future - Mask Off.ogg").resolve()
     assert finder.local_file("notes", "x", "y") is None
-    assert finder.known("abc123", "x", "y", None) == Preview("/previews/abc123", "local file")
+    assert finder.known("abc123", "x", "y", None) == Preview("/previews/abc123", "the song's own file")
 
 
 def test_a_dataset_url_comes_before_a_local_file(tmp_path: Path) -> None:
@@ -205,6 +205,30 @@ def test_a_dataset_url_comes_before_a_local_file(tmp_path: Path) -> None:
     (tmp_path / "previews" / "abc123.mp3").write_bytes(b"ID3")
     url = "https://p.scdn.co/mp3-preview/abc"
     assert _finder(tmp_path).known("abc123", "x", "y", url) == Preview(url, "Spotify")
+
+
+def test_a_library_song_plays_its_own_file_from_the_middle_and_nothing_outside_is_reached(tmp_path: Path) -> None:
+    """A music library's catalog names each song's file by its path inside the folder: it is
+    found there (nested folders, any case of suffix), played from its middle 30 s when the song
+    is longer than 45 s, and a path leading out (``..``, absolute, a symlink out, a loop) or to
+    a file that is not audio finds nothing."""
+    folder = tmp_path / "previews"
+    (folder / "Artist" / "Album").mkdir(parents=True)
+    song = folder / "Artist" / "Album" / "01 Song.FLAC"
+    song.write_bytes(b"fLaC")
+    (folder / "cover.jpg").write_bytes(b"jpeg")
+    secret = tmp_path / "secret.mp3"
+    secret.write_bytes(b"ID3")
+    os.symlink(secret, folder / "out.mp3")
+    os.symlink(folder / "loop.mp3", folder / "loop.mp3")
+    finder = _finder(tmp_path)
+    assert finder.local_file("s1", "Song", "Artist", "Artist/Album/01 Song.FLAC") == song.resolve()
+    assert finder.known("s1", "Song", "Artist", None, "Artist/Album/01 Song.FLAC", 200_000.0) == Preview(
+        "/previews/s1#t=85,115", "the song's own file"
+    )
+    assert finder.known("s1", "Song", "Artist", None, "Artist/Album/01 Song.FLAC", 40_000.0).url == "/previews/s1"
+    for path in ("../secret.mp3", str(secret), "out.mp3", "loop.mp3", "cover.jpg", "Artist", "missing.mp3"):
+        assert finder.local_file("s1", "Song", "Artist", path) is None, path
 
 
 def test_symlinks_leading_out_of_the_folder_are_ignored(tmp_path: Path) -> None:
