@@ -19,6 +19,12 @@ services:
 	@bash scripts/install-test-services.sh
 
 run: install
+	@if [ -n "$$AUDIOSPACE_MUSIC_DIR" ]; then \
+		$(PY) -m pip install --quiet --disable-pip-version-check -e '.[audio]' && \
+		{ command -v ffmpeg >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		  apt-get install -y -qq ffmpeg >/dev/null; } || \
+		  echo "note: without ffmpeg, m4a/aac files in AUDIOSPACE_MUSIC_DIR cannot be analysed"; }; \
+	fi
 	$(PY) -m app.prepare
 	$(VENV)/bin/gunicorn --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --worker-class gthread --threads 4 \
 		--timeout 300 app.wsgi:server

@@ -532,7 +532,7 @@ def _build_catalog(data: bytes, report: LoadReport, mapping: Mapping[str, str] |
     features = _numeric_features(frame, roles, report)
     songs = pd.DataFrame({"title": _clean_text(frame[roles["title"]])}, index=frame.index)
     songs["artist"] = _clean_text(frame[roles["artist"]]) if "artist" in roles else ""
-    for role in ("genre", "preview_url"):
+    for role in ("genre", "preview_url", "path"):
         if role in roles:
             songs[role] = _clean_text(frame[roles[role]])
     songs = pd.concat([songs, features], axis=1)

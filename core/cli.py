@@ -5,9 +5,19 @@
         --features energy,valence,tempo --json
     python -m core cluster data.csv --algo hierarchical --linkage average --k 6
     python -m core cluster data.csv --k 5 --no-stability    # skip the resampling (seconds on 2k songs)
+    python -m core extract ~/Music -o features.csv [--workers N] [--cache-dir D]
 
-Exit status 0 on success, 2 when the file or a choice cannot serve (message on stderr,
-no traceback).
+The package also installs this as the ``audiospace`` console script (same subcommands).
+
+``extract`` analyses every audio file under a folder (core.audio: the ``audio`` install group) and
+writes one row per file, a catalog CSV that ``cluster`` and the web app read. A progress bar with
+the rate and time left goes to stderr, then a summary and one line per file that failed (or was
+analysed with a remark). Re-runs are quick: results are cached by file content (default cache:
+``<AUDIOSPACE_CACHE_DIR>/audio-features``).
+
+Exit status 0 on success (files that failed are listed, they do not fail the run), 2 when the file,
+the folder or a choice cannot serve (message on stderr, no traceback): no such folder, no audio
+file in it, none analysable, the audio libraries not installed.
 """
 
 from __future__ import annotations
@@ -15,7 +25,9 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import sqlite3
 import sys
+import time
 from pathlib import Path
 
 from core.cache import open_model_cache
@@ -59,7 +71,93 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="model cache folder (default: AUDIOSPACE_CACHE_DIR; with AUDIOSPACE_REDIS_URL the cache is in Redis)",
     )
+    extract = commands.add_parser("extract", help="analyse a folder of audio files into a feature CSV")
+    extract.add_argument("music_dir", type=Path, help="a folder of mp3, flac, ogg/opus, m4a/aac or wav files")
+    extract.add_argument("-o", "--output", type=Path, required=True, help="write the feature table (CSV) here")
+    extract.add_argument("--workers", type=int, default=None, help="processes to analyse with (default: all cores)")
+    extract.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=None,
+        help="where analysed files are remembered (default: AUDIOSPACE_CACHE_DIR/audio-features)",
+    )
+    extract.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
+
+
+class _Progress:
+    """A progress bar on stderr: tqdm's when installed, else a line rewritten in place."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar = None
+        self.started = time.monotonic()
+
+    def __call__(self, done: int, total: int, current: str) -> None:
+        if self.quiet:
+            return
+        try:
+            from tqdm import tqdm
+        except ImportError:
+            tqdm = None
+        if tqdm is not None:
+            if self.bar is None:
+                self.bar = tqdm(total=total, unit="file", file=sys.stderr, dynamic_ncols=True, smoothing=0.1)
+            self.bar.set_postfix_str(current[-40:], refresh=False)
+            self.bar.update(done - self.bar.n)
+            return
+        elapsed = time.monotonic() - self.started
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = f"{(total - done) / rate:.0f} s left" if rate > 0 else "…"
+        print(f"\r{done}/{total} files · {rate:.2f} files/s · {left}   ", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+        elif not self.quiet:
+            print(file=sys.stderr)
+
+
+def run_extract(args: argparse.Namespace, settings: Settings) -> int:
+    """Analyse ``args.music_dir`` into ``args.output``; the report goes to stderr. Returns the exit status."""
+    from core.audio import INSTALL_HINT, missing_libraries
+
+    missing = missing_libraries()
+    if missing:
+        print(f"error: audio analysis needs {', '.join(missing)}: {INSTALL_HINT}", file=sys.stderr)
+        return 2
+    if args.workers is not None and args.workers < 1:
+        print("error: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if not args.music_dir.is_dir():
+        print(f"error: {args.music_dir} is not a folder", file=sys.stderr)
+        return 2
+    if not args.output.parent.resolve().is_dir():
+        print(f"error: there is no folder {args.output.parent} to write {args.output.name} in", file=sys.stderr)
+        return 2
+    from core.audio.library import extract_library, iter_lines, write_features_csv
+
+    progress = _Progress(args.quiet)
+    try:
+        result = extract_library(
+            args.music_dir,
+            cache_dir=args.cache_dir or settings.cache_dir / "audio-features",
+            workers=args.workers,
+            progress=progress,
+        )
+    finally:
+        progress.close()
+    for line in iter_lines(result):
+        print(line, file=sys.stderr)
+    if result.total == 0:
+        print(f"error: no audio files in {args.music_dir}", file=sys.stderr)
+        return 2
+    if result.table.empty:
+        print(f"error: none of the {result.total:,} audio files could be analysed", file=sys.stderr)
+        return 2
+    write_features_csv(result, args.output)
+    print(f"Wrote {len(result.table):,} songs to {args.output}", file=sys.stderr)
+    return 0
 
 
 def _flag(method_label: str, option: MethodOption) -> dict[str, object]:
@@ -143,6 +241,18 @@ def run_cluster(args: argparse.Namespace, settings: Settings) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "extract":
+        try:
+            return run_extract(args, Settings.from_env())
+        except ConfigError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except sqlite3.Error as exc:
+            print(f"error: the analysis cache cannot be used ({exc}); try another --cache-dir", file=sys.stderr)
+            return 2
+        except OSError as exc:
+            print(f"error: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+            return 2
     try:
         summary = run_cluster(args, Settings.from_env())
     except (DatasetError, ConfigError) as exc:
