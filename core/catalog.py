@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DatasetError
-from core.features import DEFAULT_FEATURES, FEATURE_RANGES, FEATURE_UNITS
+from core.features import AUDIO_CLUSTER_FEATURES, DEFAULT_FEATURES, FEATURE_RANGES, FEATURE_UNITS, KNOWN_FEATURES
 from core.previews import safe_preview_url
 
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -334,7 +334,7 @@ def column_samples(frame: pd.DataFrame) -> tuple[ColumnSample, ...]:
 
 
 def _mapped_by_hand(frame: pd.DataFrame, mapping: Mapping[str, str], report: LoadReport) -> dict[str, str]:
-    known = {*TEXT_COLUMNS, *DEFAULT_FEATURES}
+    known = {*TEXT_COLUMNS, *KNOWN_FEATURES}
     strangers = sorted(set(mapping) - known)
     if strangers:
         raise DatasetError(f"Unknown roles in the column mapping: {', '.join(s[:30] for s in strangers[:5])}.")
@@ -367,7 +367,7 @@ def _map_columns(frame: pd.DataFrame, report: LoadReport, mapping: Mapping[str, 
             "Choose which column holds what.",
             column_samples(frame),
         )
-    for feature in DEFAULT_FEATURES:
+    for feature in KNOWN_FEATURES:
         if feature in by_normal:
             roles[feature] = by_normal[feature]
     if "duration_ms" not in roles and "duration" in by_normal:
@@ -388,7 +388,7 @@ def _bare_id(values: pd.Series) -> pd.Series:
 
 def _numeric_features(frame: pd.DataFrame, roles: dict[str, str], report: LoadReport) -> pd.DataFrame:
     columns: dict[str, pd.Series] = {}
-    for feature in DEFAULT_FEATURES:
+    for feature in KNOWN_FEATURES:
         if feature not in roles:
             continue
         column = frame[roles[feature]]
@@ -409,7 +409,9 @@ def _numeric_features(frame: pd.DataFrame, roles: dict[str, str], report: LoadRe
             report.notes.append(f"Read '{roles[feature]}' as seconds and converted it to ms.")
         columns[feature] = values
     report.features = tuple(columns)
-    report.missing_features = tuple(f for f in DEFAULT_FEATURES if f not in columns)
+    # a table computed from audio (core.audio) misses Spotify's scores by design, not by accident
+    family = AUDIO_CLUSTER_FEATURES if set(columns) - set(DEFAULT_FEATURES) else DEFAULT_FEATURES
+    report.missing_features = tuple(f for f in family if f not in columns)
     if len(columns) < MIN_FEATURES:
         found = ", ".join(columns) or "none"
         raise MappingNeededError(
@@ -584,7 +586,7 @@ def catalog_from_frame(songs: pd.DataFrame, source: str, is_demo: bool = False) 
     """Wrap an already clean songs table (the demo catalog, benchmarks) as a Catalog. Its
     columns other than id, title, artist, preview_url and the features are candidate label
     columns (and stay in ``songs``, as given)."""
-    features = tuple(f for f in DEFAULT_FEATURES if f in songs.columns)
+    features = tuple(f for f in KNOWN_FEATURES if f in songs.columns)
     report = LoadReport(source=source, encoding="UTF-8", rows_read=len(songs), rows_kept=len(songs), features=features)
     songs = songs.reset_index(drop=True)
     others = [c for c in songs.columns if c not in {"id", "title", "artist", "preview_url", *features}]

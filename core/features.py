@@ -101,6 +101,12 @@ AUDIO_FEATURES: tuple[str, ...] = (
 #: and mode (0/1) are kept in the table but make poor distances.
 AUDIO_CLUSTER_FEATURES: tuple[str, ...] = tuple(f for f in AUDIO_FEATURES if f not in ("key", "mode"))
 
+#: Every feature a catalog file may have, by name: Spotify's ten, then the descriptors computed
+#: from audio (`python -m core extract`) that Spotify has no column for.
+KNOWN_FEATURES: tuple[str, ...] = DEFAULT_FEATURES + tuple(
+    f for f in AUDIO_CLUSTER_FEATURES if f not in DEFAULT_FEATURES
+)
+
 #: feature -> (how core.audio computes it, unit and range, closest Spotify column or "none").
 #: The analysis runs on at most core.audio.decode.ANALYSIS_SECONDS (60 s) from the middle of the
 #: file, mono, 22,050 Hz; duration_ms is the whole file's.

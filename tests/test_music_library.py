@@ -20,7 +20,9 @@ pytest.importorskip("tinytag")
 from app.context import LIBRARY_PENDING_NOTICE, context_of  # noqa: E402
 from app.factory import create_app  # noqa: E402
 from core.audio import synth  # noqa: E402
+from core.catalog import load_catalog  # noqa: E402
 from core.config import Settings  # noqa: E402
+from core.features import AUDIO_CLUSTER_FEATURES  # noqa: E402
 from core.music_library import analyse, library_csv, read_status, start_analysis  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -45,6 +47,8 @@ def test_the_analysis_reports_progress_and_failures_with_paths_inside_the_folder
     assert status.failures[0].startswith("broken.mp3: ") and str(tmp_path) not in " ".join(status.failures)
     table = pd.read_csv(library_csv(cache))
     assert sorted(table["title"]) == [f"Song {i}" for i in range(8)]
+    catalog = load_catalog(library_csv(cache))  # every computed descriptor is a feature to cluster on
+    assert set(catalog.features) == set(AUDIO_CLUSTER_FEATURES) and catalog.report.missing_features == ()
     assert read_status(cache) == status
 
 
