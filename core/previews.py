@@ -217,15 +217,18 @@ class PreviewFinder:
         path: str | None = None,
         duration_ms: float | None = None,
     ) -> Preview | None:
-        """A preview found without the network: the dataset's URL, or a local file (of a
-        song ``duration_ms`` long: its middle EXCERPT_S seconds)."""
+        """A preview found without the network: the dataset's URL, or a local file. A file
+        in the previews folder is a preview and plays whole; a music library's file (``path``)
+        is the song itself, ``duration_ms`` long, and plays its middle EXCERPT_S seconds."""
         url = safe_preview_url(dataset_url)
         if url:
             return Preview(url, preview_source(url))
-        if self.local_file(song_id, title, artist, path):
-            own = LOCAL_PREFIX + urllib.parse.quote(song_id, safe="")
+        if not self.local_file(song_id, title, artist, path):
+            return None
+        own = LOCAL_PREFIX + urllib.parse.quote(song_id, safe="")
+        if path:
             return Preview(own + excerpt_fragment(duration_ms), "the song's own file")
-        return None
+        return Preview(own, "local file")
 
     def resolve_now(
         self, song_id: str, title: str, artist: str, path: str | None = None, duration_ms: float | None = None

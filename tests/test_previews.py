@@ -197,7 +197,7 @@ def test_local_files_by_id_or_by_artist_and_title(tmp_path: Path) -> None:
     assert finder.local_file("abc123", "x", "y") == (folder / "abc123.mp3").resolve()
     assert finder.local_file("zzz", "Mask Off", "Future") == (folder / "Future - Mask Off.ogg").resolve()
     assert finder.local_file("notes", "x", "y") is None
-    assert finder.known("abc123", "x", "y", None) == Preview("/previews/abc123", "the song's own file")
+    assert finder.known("abc123", "x", "y", None) == Preview("/previews/abc123", "local file")
 
 
 def test_a_dataset_url_comes_before_a_local_file(tmp_path: Path) -> None:
