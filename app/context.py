@@ -105,7 +105,7 @@ class AppContext:
             if signature is None or signature == self._library_loaded:
                 return
             self._library_loaded = signature
-        catalog, notices = catalog_or_demo(self.settings.data_path)
+        catalog, notices = catalog_or_demo(self.settings.data_path, self.settings.cache_dir)
         self.engine = Engine(catalog, self.engine.cache, seed=self.engine.seed)
         self.startup_notices = [n for n in self.startup_notices if n != LIBRARY_PENDING_NOTICE] + notices
 

@@ -42,6 +42,7 @@ import argparse
 import json
 import os
 import platform
+import re
 import resource
 import shlex
 import statistics
@@ -69,8 +70,9 @@ from threadpoolctl import threadpool_limits  # noqa: E402
 
 from core.cache import ModelCache  # noqa: E402
 from core.catalog import Catalog, load_catalog  # noqa: E402
-from core.clustering import FULL_FIT_MAX, N_INIT, fit_kmeans, scale  # noqa: E402
+from core.clustering import FULL_FIT_MAX, N_INIT, fit_kmeans, fit_threads, scale  # noqa: E402
 from core.engine import Engine  # noqa: E402
+from core.fast_kmeans import cluster_means  # noqa: E402
 from core.features import DEFAULT_FEATURES  # noqa: E402
 
 REFERENCE_CSV = PROJECT.parent / "shared" / "data" / "spotify.csv"
@@ -294,7 +296,7 @@ def run_legacy(csv: Path, threads: int | None = None) -> Result:
     return result
 
 
-# -- MiniBatch vs full K-Means, in a worker process ---------------------------------------------------
+# -- core's K-Means vs full K-Means, in a worker process ---------------------------------------------------
 def inertia(X: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> float:
     """Sum of squared distances of rows of X to their centroid, in float64."""
     diff = X.astype(np.float64) - centroids.astype(np.float64)[labels]
@@ -302,22 +304,23 @@ def inertia(X: np.ndarray, labels: np.ndarray, centroids: np.ndarray) -> float:
 
 
 def run_quality(csv: Path) -> Result:
-    """core's MiniBatch fit against full K-Means (core's small-data settings) on the same X."""
+    """core's fit above FULL_FIT_MAX against full K-Means (core's small-data settings) on the same X."""
     catalog = load_catalog(csv)
     X = scale(catalog.feature_matrix(), "standard")
     rows = []
     for k in QUALITY_KS:
-        (mb_labels, mb_centroids, _, method), mb_s = timed(lambda k=k: fit_kmeans(X, k, SEED))
-        full = KMeans(n_clusters=k, init="k-means++", n_init=N_INIT, random_state=SEED)
-        full_labels, full_s = timed(lambda m=full: m.fit_predict(X))
+        with fit_threads():
+            (core_labels, method), core_s = timed(lambda k=k: fit_kmeans(X, k, SEED))
+            full = KMeans(n_clusters=k, init="k-means++", n_init=N_INIT, random_state=SEED)
+            full_labels, full_s = timed(lambda m=full: m.fit_predict(X))
         rows.append(
             {
                 "k": k,
                 "method": method,
-                "minibatch_s": mb_s,
+                "core_s": core_s,
                 "full_s": full_s,
-                "minibatch_inertia": inertia(X, mb_labels, mb_centroids),
-                "full_inertia": inertia(X, full_labels, full.cluster_centers_),
+                "core_inertia": inertia(X, core_labels, cluster_means(X, core_labels, k)[0]),
+                "full_inertia": inertia(X, full_labels, cluster_means(X, full_labels, k)[0]),
             }
         )
     return {"songs": len(catalog), "rows": rows}
@@ -358,7 +361,7 @@ def bench_size(label: str, reference: pd.DataFrame, scratch: Path, seed: int) ->
         log(f"[{label}] the original app's method on one thread")
         result["legacy_1thread"] = run_worker("legacy-1thread", csv, folder / "legacy-1thread")
     if label == QUALITY_SIZE:
-        log(f"[{label}] MiniBatch vs full K-Means")
+        log(f"[{label}] core's K-Means vs full K-Means")
         result["quality"] = run_worker("quality", csv, folder / "quality")
     if csv != REFERENCE_CSV:
         csv.unlink()
@@ -405,6 +408,26 @@ def fmt(value: float | None, digits: int = 2) -> str:
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     return f"{value:.{digits}f}"
+
+
+def sections(text: str) -> list[tuple[str, str]]:
+    """(heading, body) of each '## ' section of a markdown report, in order."""
+    parts = re.split(r"(?m)^(?=## )", text)
+    return [(part.splitlines()[0], part) for part in parts if part.startswith("## ")]
+
+
+def write_section(path: Path, heading: str, text: str) -> None:
+    """Put ``text`` (which starts with ``heading``) in place of that section of the report at
+    ``path`` (up to the next '## ' heading), or append it; the other sections stay."""
+    old = path.read_text() if path.exists() else ""
+    start = old.find(heading + "\n")
+    if start < 0:
+        new = old.rstrip("\n") + ("\n\n" if old else "") + text
+    else:
+        following = old.find("\n## ", start + len(heading))
+        new = old[:start] + text.rstrip("\n") + "\n" + (old[following:] if following >= 0 else "")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(new)
 
 
 def machine_lines(command: str) -> list[str]:
@@ -553,23 +576,24 @@ def target_table(results: Sequence[Result]) -> list[str]:
 
 
 def quality_table(results: Sequence[Result]) -> list[str]:
-    """MiniBatch (core above FULL_FIT_MAX) against full K-Means at the quality size."""
+    """core's fit above FULL_FIT_MAX against full K-Means at the quality size."""
     quality = next((r["quality"] for r in results if "quality" in r), None)
     if quality is None:
         return [f"Not run ({QUALITY_SIZE} was not among the sizes)."]
     if "error" in quality:
         return [quality["error"]]
     lines = [
-        f"{quality['songs']:,} songs, standard-scaled default features; core fits MiniBatch above "
-        f"{FULL_FIT_MAX:,} songs. Full K-Means: k-means++, n_init={N_INIT} (core's settings below that).",
+        f"{quality['songs']:,} songs, standard-scaled default features; above {FULL_FIT_MAX:,} songs core fits "
+        f"{quality['rows'][0]['method'] if quality['rows'] else '?'}. Full K-Means: k-means++, n_init={N_INIT} "
+        "(core's settings below that). Inertia: to the cluster means of each partition. One thread.",
         "",
-        "| k | MiniBatch fit (s) | full K-Means fit (s) | MiniBatch inertia | full inertia | MiniBatch / full |",
+        "| k | core fit (s) | full K-Means fit (s) | core inertia | full inertia | core / full |",
         "|---:|---:|---:|---:|---:|---:|",
     ]
     for q in quality["rows"]:
         lines.append(
-            f"| {q['k']} | {fmt(q['minibatch_s'])} | {fmt(q['full_s'])} | {q['minibatch_inertia']:,.0f} "
-            f"| {q['full_inertia']:,.0f} | {q['minibatch_inertia'] / q['full_inertia']:.4f} |"
+            f"| {q['k']} | {fmt(q['core_s'])} | {fmt(q['full_s'])} | {q['core_inertia']:,.0f} "
+            f"| {q['full_inertia']:,.0f} | {q['core_inertia'] / q['full_inertia']:.4f} |"
         )
     return lines
 
@@ -637,7 +661,7 @@ def report(results: Sequence[Result], command: str) -> str:
             "",
             *legacy_table(results),
         ],
-        [f"## MiniBatch vs full K-Means at {QUALITY_SIZE}", "", *quality_table(results)],
+        [f"## core's K-Means vs full K-Means at {QUALITY_SIZE}", "", *quality_table(results)],
         ["## Details", "", *details_table(results)],
         ["## Method", "", *(f"- {line.strip()}" for line in METHOD_NOTES)],
     ]
@@ -691,8 +715,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     RAW_JSON.write_text(json.dumps(results, indent=1))
     text = report(results, command)
     print(text)
+    # Other scripts' sections (fit_bench, embedding_bench, startup) stay after this report's.
+    kept = "".join(
+        body
+        for heading, body in sections(args.out.read_text() if args.out.exists() else "")
+        if heading not in {h for h, _ in sections(text)}
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(text)
+    args.out.write_text(text.rstrip("\n") + ("\n\n" + kept if kept else "\n"))
     log(f"wrote {args.out}")
     return 0
 

@@ -201,9 +201,9 @@ def main() -> None:
         "",
         *table(results),
         "",
-        "Above 50,000 songs K-Means shows a MiniBatch fit, while the refits of the 20,000-song sample are full "
-        "K-Means fits, which find another partition of the same songs: the low stability at 100k and 1m says that "
-        "the MiniBatch partition shown does not come back (see core/stability.py's docstring for the measurement).",
+        "Above 50,000 songs K-Means fits its restarts on a 15,000-song sample and refits the centres on every song "
+        "(core.fast_kmeans), while the refits of the 20,000-song sample are full K-Means fits (see "
+        "core/stability.py's docstring).",
         "",
     ]
     text = "\n".join(report)

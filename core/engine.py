@@ -28,7 +28,17 @@ from core import progress
 from core.cache import ModelCache
 from core.catalog import Catalog
 from core.cluster_tree import ClusterTree, cluster_tree
-from core.clustering import DEFAULT_SCALER, NOISE, NOISE_DESCRIPTION, SCALERS, Clustering, check_k, scale
+from core.clustering import (
+    DEFAULT_SCALER,
+    NOISE,
+    NOISE_DESCRIPTION,
+    SCALERS,
+    Clustering,
+    SharedWork,
+    check_k,
+    cluster_kmeans,
+    scale,
+)
 from core.config import K_MIN
 from core.density import KDistance, k_distance
 from core.diagnostics import degenerate_reason
@@ -40,6 +50,7 @@ from core.k_advice import KAdvice, k_advice
 from core.methods import DEFAULT_METHOD, METHODS, ClusterParams, dbscan_min_samples, with_defaults
 from core.neighbours import Neighbour, nearest_neighbours
 from core.null_model import NULL_DRAWS, NullComparison, null_comparison
+from core.prepared import prepared_of
 from core.previews import Preview, preview_source, safe_preview_url
 from core.projection import Projection, pca_projection
 from core.search import SearchHit, SearchIndex
@@ -47,7 +58,7 @@ from core.stability import RESAMPLES, Stability, bootstrap_stability
 from core.trust import MapTrust, map_trust
 
 #: Bump when a cached value's shape or meaning changes: old entries are then ignored.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: Bump when what core.stability, core.null_model, core.k_advice, core.cluster_tree or core.trust
 #: compute changes (a sample size, a rule): their cached answers are then recomputed.
 STRUCTURE_VERSION = 1
@@ -170,13 +181,17 @@ class Engine:
 
     # -- feature space ----------------------------------------------------------------
     def scaled(self, features: tuple[str, ...], scaler: str) -> np.ndarray:
-        """Scaled features (n_songs, len(features)), float32, memoised per process."""
+        """Scaled features (n_songs, len(features)), float32, memoised per process; the
+        catalog's default feature space is read from its prepared copy when it has one
+        (core.prepared: memory-mapped, one copy shared by every worker)."""
         key = (features, scaler)
         with self._lock:
             if key not in self._scaled:
                 if len(self._scaled) >= 4:
                     self._scaled.pop(next(iter(self._scaled)))
-                self._scaled[key] = scale(self.catalog.feature_matrix(features), scaler)
+                prepared = prepared_of(self.catalog)
+                kept = prepared.scaled.get(key) if prepared is not None else None
+                self._scaled[key] = kept if kept is not None else scale(self.catalog.feature_matrix(features), scaler)
             return self._scaled[key]
 
     # -- cached models ---------------------------------------------------------------
@@ -250,8 +265,9 @@ class Engine:
         return self.cache.get_or_compute(self._key("pca", params.space_key()), fit, "the PCA projection")
 
     def embedding(self, params: ClusterParams, method: str) -> Embedding:
-        """The t-SNE ("tsne") or UMAP ("umap") map of params' feature space (independent of K and
-        algorithm; sampled above core.embedding's sizes), computed once and cached."""
+        """The t-SNE ("tsne") or UMAP ("umap") map of every song of params' feature space
+        (independent of K and algorithm; fitted on a seeded sample above core.embedding's sizes,
+        the other songs placed beside their nearest fitted ones), computed once and cached."""
         if method not in EMBEDDINGS:
             raise DatasetError(f"Unknown projection '{method}': use pca or one of {', '.join(EMBEDDINGS)}.")
 
@@ -273,7 +289,9 @@ class Engine:
         which has no K (its k-distance curve is the tool for choosing eps).
 
         Each K's clustering is stored too, so after one sweep every K switch is a fetch. For
-        hierarchical, every K is a cut of one cached tree.
+        hierarchical, every K is a cut of one cached tree. For K-Means the Ks share the work
+        that does not depend on K (core.clustering.SharedWork: the silhouette sample's distance
+        matrix, the global feature statistics); each clustering is the same as a fit of that K alone.
         """
         if not params.method.uses_k:
             return None
@@ -281,9 +299,10 @@ class Engine:
 
         def run() -> Sweep:
             fits = []
+            shared = SharedWork()
             for done, k in enumerate(ks):
                 progress.report(f"The K sweep: {replace(params, k=k).describe()}", done, len(ks))
-                fits.append(self.clustering(replace(params, k=k)))
+                fits.append(self._sweep_clustering(replace(params, k=k), shared))
             return Sweep(
                 ks=ks,
                 inertia=tuple(c.inertia for c in fits),
@@ -295,6 +314,19 @@ class Engine:
         body = f"{params.space_key()}|{params.algorithm_key()}|ks={','.join(map(str, ks))}"
         what = f"the K sweep of {params.method.label} (K={ks[0]}–{ks[-1]})" if ks else "the K sweep"
         return self.cache.get_or_compute(self._key("sweep", body), run, what)
+
+    def _sweep_clustering(self, params: ClusterParams, shared: SharedWork) -> Clustering:
+        """``clustering(params)`` for one K of a sweep: K-Means fits with ``shared`` (the same
+        result as without it, so it is stored under the same key); other methods as usual."""
+        params = self._resolved(params)
+        if params.algorithm != "kmeans":
+            return self.clustering(params)
+
+        def fit() -> Clustering:
+            raw, X = self.fit_input(params)
+            return cluster_kmeans(raw, X, params.k, params.features, params.scaler, params.seed, shared=shared)
+
+        return self.cache.get_or_compute(self.clustering_key(params), fit, params.describe())
 
     # -- is the structure real? ---------------------------------------------------------------
     # Keys: SCHEMA_VERSION and the catalog fingerprint (``_key``), the resolved params' key
@@ -415,11 +447,16 @@ class Engine:
         return self.search_index().search(query, limit)
 
     def search_index(self) -> SearchIndex:
-        """The catalog's search index, built once per process (about 2.5 s at 1M songs, so
-        the app builds it in the background as a worker starts; see app.factory)."""
+        """The catalog's search index: the prepared copy's (core.prepared: memory-mapped,
+        shared by every worker), else built once per process (about 2.5 s at 1M songs, so
+        the app asks for it in the background as a worker starts; see app.factory)."""
         with self._search_lock:
             if self._search_index is None:
-                self._search_index = SearchIndex(self.catalog.songs["title"], self.catalog.songs["artist"])
+                prepared = prepared_of(self.catalog)
+                if prepared is not None and prepared.search_index is not None:
+                    self._search_index = prepared.search_index
+                else:
+                    self._search_index = SearchIndex(self.catalog.songs["title"], self.catalog.songs["artist"])
             return self._search_index
 
 

@@ -26,11 +26,14 @@ from __future__ import annotations
 import bisect
 import functools
 import itertools
+import mmap
+import os
 import re
 import sys
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -54,6 +57,20 @@ _MAX_CHUNK = 1 << 18
 MAX_QUERY_WORDS = 16
 #: Folded text is cut into words this many bytes at a time (see _tokenise).
 _CHUNK_BYTES = 1 << 22
+
+#: The index's arrays kept by ``SearchIndex.save`` (with the vocabulary's starts and bytes).
+_STORED_ARRAYS = (
+    "_token_ranks",
+    "_byte_counts",
+    "_cell_lengths",
+    "_cell_starts",
+    "_row_offsets",
+    "_row_lengths",
+    "_first_cells",
+    "_first_ranks",
+    "_postings",
+    "_word_offsets",
+)
 
 
 def normalise(text: str) -> str:
@@ -280,6 +297,45 @@ class SearchIndex:
         del token_rows
         counts = np.bincount(self._token_ranks, minlength=vocabulary)
         self._word_offsets = np.concatenate(([0], np.cumsum(counts))).astype(index)
+
+    # -- a stored copy (core.prepared) ---------------------------------------------------
+    def save(self, folder: Path, save_array: Callable[[str, np.ndarray], dict]) -> dict:
+        """Write the index into ``folder``: every array through ``save_array(file name,
+        array)`` (which returns a description of the file), the vocabulary's bytes as
+        ``vocabulary.bin``. Returns what ``load`` needs (JSON-able)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "vocabulary.bin").write_bytes(self._vocabulary.text)
+        arrays = {name: getattr(self, name) for name in _STORED_ARRAYS}
+        arrays["_vocabulary_starts"] = self._vocabulary.starts
+        return {
+            "rows": self._n_rows,
+            "vocabulary_bytes": len(self._vocabulary.text),
+            "arrays": {name: save_array(f"{name.lstrip('_')}.npy", array) for name, array in arrays.items()},
+        }
+
+    @classmethod
+    def load(cls, folder: Path, stored: dict, load_array: Callable[[dict], np.ndarray]) -> SearchIndex:
+        """The index ``save`` wrote into ``folder`` (``stored`` is what it returned), its arrays
+        from ``load_array`` (memory-mapped, so processes share them) and its vocabulary bytes
+        memory-mapped too: nothing is rebuilt. Raises when a file is missing or the wrong size."""
+        index = cls.__new__(cls)
+        index._n_rows = int(stored["rows"])
+        arrays = {name: load_array(entry) for name, entry in stored["arrays"].items()}
+        for name in _STORED_ARRAYS:
+            setattr(index, name, arrays[name])
+        size = int(stored["vocabulary_bytes"])
+        with (folder / "vocabulary.bin").open("rb") as file:
+            if os.fstat(file.fileno()).st_size != size:
+                raise ValueError("vocabulary.bin is not the size the index was saved with")
+            text: bytes | mmap.mmap = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
+        starts = arrays["_vocabulary_starts"]
+        if len(starts) != len(index._word_offsets) or (len(starts) and int(starts[-1]) != size):
+            raise ValueError("the vocabulary does not match the index's arrays")
+        index._vocabulary = _Vocabulary(text, starts)  # type: ignore[arg-type]  # slices of an mmap are bytes
+        index._vocab_bytes = np.frombuffer(text, dtype=np.uint8)
+        if len(index._row_lengths) != index._n_rows or len(index._cell_lengths) != 2 * index._n_rows:
+            raise ValueError("the index's arrays do not have one entry per song")
+        return index
 
     # -- word look-ups ------------------------------------------------------------------
     def _containing(self, word: bytes) -> np.ndarray:

@@ -34,8 +34,8 @@ def pair_rows(n_songs: int, seed: int) -> np.ndarray:
 class PlotSpace:
     """What the main plot draws: catalog ``rows`` (sorted) at ``coords`` (len(rows), 3).
 
-    ``every_song`` holds coordinates for all songs when the projection has them (PCA),
-    so a selected song outside the drawn sample can still be ringed.
+    ``every_song`` (n_songs, 3) holds every song's coordinates (PCA, and t-SNE/UMAP maps,
+    which place every song), so a selected song outside the drawn sample can still be ringed.
     """
 
     rows: np.ndarray
@@ -75,6 +75,9 @@ def plot_space(view: ResolvedView) -> PlotSpace:
         return PlotSpace(rows, projection.coords[rows], titles, query.view, note, projection.coords)
     embedding = view.engine.embedding(view.params, query.proj)
     name = PROJECTIONS[query.proj]
-    coords = np.column_stack([embedding.coords, np.zeros(len(embedding.rows), dtype=np.float32)])
+    every_song = np.column_stack([embedding.coords, np.zeros(len(embedding.coords), dtype=np.float32)])
+    rows = display_rows(n, view.params.seed)
     note = f"{embedding.description} Computed once, in {embedding.seconds:.1f} s."
-    return PlotSpace(embedding.rows, coords, (f"{name} 1", f"{name} 2", ""), "2d", note)
+    if n > DISPLAY_MAX:
+        note += f" Showing a fixed sample of {DISPLAY_MAX:,} of {n:,} songs."
+    return PlotSpace(rows, every_song[rows], (f"{name} 1", f"{name} 2", ""), "2d", note, every_song)

@@ -69,15 +69,15 @@ def test_silhouette_is_sampled_and_seeded_above_the_threshold(model_cache: Model
     assert (again, sample) == (pytest.approx(result.silhouette, rel=1e-9), clustering_module.SILHOUETTE_SAMPLE)
 
 
-def test_minibatch_above_full_fit_max_still_recovers_blobs(model_cache: ModelCache) -> None:
-    """Above FULL_FIT_MAX songs (the real threshold, 50,001 songs) MiniBatch K-Means is used and
-    still finds the five blobs."""
+def test_sampled_fit_above_full_fit_max_still_recovers_blobs(model_cache: ModelCache) -> None:
+    """Above FULL_FIT_MAX songs (the real threshold, 50,001 songs) K-Means restarts on a seeded
+    sample, then iterates on every song (core.fast_kmeans), and still finds the five blobs."""
     sizes = (15_000, 12_000, 10_000, 8_000, 5_001)
     assert sum(sizes) > clustering_module.FULL_FIT_MAX
     frame, truth = blob_frame(sizes, seed=3)
     engine = Engine(catalog_of(frame), model_cache)
     result = engine.clustering(engine.params(5))
-    assert result.method.startswith("MiniBatch")
+    assert result.method.startswith("K-Means") and "seeded sample" in result.method
     assert adjusted_rand_score(truth, result.labels) > 0.95
     assert result.sizes == sorted(result.sizes, reverse=True)
 

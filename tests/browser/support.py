@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -160,11 +161,24 @@ return points.length ? points : null;
 
 
 def scatter_points(driver: WebDriver, graph_id: str) -> list[dict[str, Any]]:
-    """Every song's viewport position in a 2D scatter (plotly's own axis mapping), with ``gap``."""
+    """Every song's viewport position in a 2D scatter (plotly's own axis mapping), with ``gap``,
+    once the page has stopped moving: two reads 0.3 s apart agree (a panel or notice rendered
+    late above the plot, or a redraw with new axis ranges, moves every point)."""
     driver.execute_script(
         "document.getElementById(arguments[0]).scrollIntoView({block: 'center', behavior: 'instant'})", graph_id
     )
-    return wait_until(driver, lambda d: d.execute_script(_SCATTER_POINTS_JS, graph_id), f"{graph_id} to be drawn")
+    previous: list[dict[str, Any]] | None = None
+
+    def settled(d: WebDriver) -> list[dict[str, Any]] | None:
+        nonlocal previous
+        current = d.execute_script(_SCATTER_POINTS_JS, graph_id)
+        same = bool(current) and current == previous
+        previous = current
+        if not same:
+            time.sleep(0.3)
+        return current if same else None
+
+    return wait_until(driver, settled, f"{graph_id} to be drawn and still")
 
 
 def scatter_point(driver: WebDriver, graph_id: str, song_id: str) -> dict[str, Any]:
