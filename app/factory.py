@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterable
@@ -23,6 +24,7 @@ from core.catalog import Catalog
 from core.config import Settings
 from core.datasets import DatasetInfo, DatasetStore, share_folder
 from core.demo import catalog_or_demo
+from core.embedding import warm_up
 from core.engine import Engine
 from core.errors import DatasetError
 from core.music_library import start_analysis
@@ -129,7 +131,10 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     with app.server.test_client() as client:
         client.get(app.config.requests_pathname_prefix)
     if isinstance(jobs, LaunchingDiskcacheManager):
-        jobs.start_launcher(app.server)  # still a single thread here, as the launcher needs
+        # Still a single thread here, as the launcher needs. Once idle, it compiles UMAP's code
+        # for the jobs it forks, so no user's first map pays it (Settings.warm_maps).
+        warm = functools.partial(warm_up, settings.seed, will_fork=True) if settings.warm_maps else None
+        jobs.start_launcher(app.server, warm=warm)
     # The search index is read from the dataset's prepared copy (core.prepared, shared by the
     # workers) in milliseconds; a catalog without one (the demo, an unwritable cache folder) builds
     # it, about 2.5 s at 1M songs: now, beside the first requests, rather than on the first search.

@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 #: Jobs yield the CPU to request threads (nice 10): with every core busy fitting, a page
 #: load or a cached K switch still runs first.
 JOB_NICENESS = 10
+#: Seconds without a job request after which a launcher warms up (see _serve).
+WARM_AFTER_S = 2.0
 
 
 def _run_job(job_fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
@@ -55,10 +57,19 @@ def _run_job(job_fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
 
 
 def _serve(
-    requests: multiprocessing.connection.Connection, jobs: dict[str, Callable[..., Any]], server: flask.Flask
+    requests: multiprocessing.connection.Connection,
+    jobs: dict[str, Callable[..., Any]],
+    server: flask.Flask,
+    warm: Callable[[], object] | None,
 ) -> None:
     """The launcher's life: for each (job name, arguments) received, fork the job and send its
     pid back. Ends, without running any inherited exit handler, when the worker is gone.
+
+    ``warm`` (compiling code that jobs need: core.embedding.warm_up with ``will_fork``) runs
+    once the launcher has been idle for WARM_AFTER_S, so it does not compete with the worker's
+    start. It runs in the launcher itself, not in a thread (a job forked mid-compilation would
+    inherit the compiler's lock, held): every job forked after it inherits the compiled code,
+    and a job asked for while it runs waits for it.
 
     Jobs run inside ``server``'s app context, so code that asks for the current app gets the
     one that launched them: asked of Dash, it is whichever app last ran a method in the
@@ -68,6 +79,11 @@ def _serve(
         signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # finished jobs are reaped by the kernel
         for signum in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signum, signal.SIG_DFL)
+        if warm is not None and not requests.poll(WARM_AFTER_S):
+            try:
+                warm()
+            except Exception:  # a failed warm-up only means the first map job compiles
+                log.exception("warming the job launcher failed")
         while True:
             name, args = requests.recv()
             pid = os.fork()
@@ -86,14 +102,16 @@ class JobLauncher:
     it was when it started, so only names known then can be launched.
     """
 
-    def __init__(self, jobs: dict[str, Callable[..., Any]], server: flask.Flask) -> None:
+    def __init__(
+        self, jobs: dict[str, Callable[..., Any]], server: flask.Flask, warm: Callable[[], object] | None = None
+    ) -> None:
         self.names = frozenset(jobs)
         self.owner = os.getpid()
         ours, theirs = multiprocessing.Pipe()
         pid = os.fork()
         if pid == 0:
             ours.close()
-            _serve(theirs, jobs, server)
+            _serve(theirs, jobs, server, warm)
         theirs.close()
         self.pid, self._requests, self._lock = pid, ours, threading.Lock()
 
@@ -121,11 +139,11 @@ class LaunchingDiskcacheManager(DiskcacheManager):
 
     launcher: JobLauncher | None = None
 
-    def start_launcher(self, server: flask.Flask) -> None:
-        """Fork the launcher. Call while this process runs a single thread and no lock is held:
-        after the app is fully built, before serving or starting any thread (a gunicorn worker
-        runs none at that point)."""
-        self.launcher = JobLauncher(dict(self.func_registry), server)
+    def start_launcher(self, server: flask.Flask, warm: Callable[[], object] | None = None) -> None:
+        """Fork the launcher (``warm``: see ``_serve``). Call while this process runs a single
+        thread and no lock is held: after the app is fully built, before serving or starting
+        any thread (a gunicorn worker runs none at that point)."""
+        self.launcher = JobLauncher(dict(self.func_registry), server, warm)
 
     def call_job_fn(self, key: str, job_fn: Callable[..., Any], args: Any, context: Any) -> int:
         name = next((name for name, registered in self.func_registry.items() if registered is job_fn), None)

@@ -27,6 +27,7 @@ from redis.exceptions import RedisError
 from app.context import context_of
 from app.launcher import JOB_NICENESS
 from app.wsgi import app as dash_app
+from core.embedding import warm_up
 
 celery = dash_app._background_manager.handle  # CeleryManager keeps its Celery app as ``handle``
 log = logging.getLogger(__name__)
@@ -41,6 +42,15 @@ def restore_lost_jobs() -> None:
 @worker_process_init.connect
 def _yield_cpu_to_requests(**_: Any) -> None:
     os.nice(JOB_NICENESS)
+
+
+@worker_process_init.connect
+def _warm_map_code(**_: Any) -> None:
+    """Compile UMAP's code in each job process as it starts, beside its first jobs (a job
+    process forks nothing, so a thread is safe here), unless AUDIOSPACE_WARM_MAPS=0."""
+    settings = context_of(dash_app.server).settings
+    if settings.warm_maps:
+        threading.Thread(target=warm_up, args=(settings.seed,), name="warm-maps", daemon=True).start()
 
 
 @worker_ready.connect

@@ -131,6 +131,10 @@ class Settings:
     #: A folder of music files analysed in the background (core.music_library); its table is
     #: then ``data_path`` and its files are the previews.
     music_dir: Path | None = None
+    #: Compile the map code (UMAP's numba functions, about 4 s of one core) in each job process
+    #: before a user asks for a map: off when constructed directly (tests build many apps),
+    #: ``from_env`` turns it on unless AUDIOSPACE_WARM_MAPS=0.
+    warm_maps: bool = False
 
     @property
     def datasets_folder(self) -> Path:
@@ -183,4 +187,5 @@ class Settings:
                 _path(env, "AUDIOSPACE_SHARED_DATASETS", "") if env.get("AUDIOSPACE_SHARED_DATASETS") else None
             ),
             music_dir=music_dir,
+            warm_maps=_flag(env, "AUDIOSPACE_WARM_MAPS", True),
         )

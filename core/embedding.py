@@ -226,14 +226,27 @@ def embed(X: np.ndarray, method: str, seed: int) -> Embedding:
     )
 
 
-def warm_up(seed: int = 0) -> float:
-    """Compile UMAP's numba code on a tiny seeded array (and load openTSNE), so that the first
-    map a user asks for in this process does not pay it; returns the seconds it took.
+def warm_up(seed: int = 0, *, will_fork: bool = False) -> float:
+    """Compile UMAP's numba code on a tiny seeded float32 array (the engine's scaled matrices
+    are float32, and numba compiles per dtype) and load openTSNE, so that the first map a user
+    asks for in this process, or in a process forked from it, does not pay it; returns the
+    seconds it took. Cheap to call again (compiled code stays for the process).
 
-    Cheap to call again (compiled code stays for the process). ``python -m app.prepare`` calls
-    it before gunicorn starts, which fills numba's on-disk cache for every later process."""
+    UMAP starts numba's threading layer. The default one here is GNU OpenMP, which terminates
+    any child forked after it ("fork() called from a process already using GNU OpenMP"); a
+    process that forks jobs after warming (app.launcher) passes ``will_fork`` to use numba's
+    workqueue layer instead, which survives a fork but must not run parallel code from two
+    threads at once (a job process runs one job on one thread). It must be called before
+    anything else in the process used numba's parallel code.
+
+    ``python -m app.prepare`` calls it before gunicorn starts, which also fills numba's on-disk
+    cache for every later process (about 14 s the first time, about 4 s afterwards)."""
+    if will_fork:
+        import numba
+
+        numba.config.THREADING_LAYER = "workqueue"
     started = time.perf_counter()
-    X = np.random.default_rng(seed).normal(size=(64, 4))
+    X = np.random.default_rng(seed).normal(size=(64, 4)).astype(np.float32)
     embed(X, "umap", seed)
     import openTSNE  # noqa: F401  (compiled ahead of time: loading it is all there is to warm)
 

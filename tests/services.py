@@ -41,6 +41,13 @@ def answers_health(base: str) -> bool:
         return False
 
 
+def quiet(env: dict[str, str]) -> dict[str, str]:
+    """``env`` without the map warm-up unless it asks for it (AUDIOSPACE_WARM_MAPS): each
+    process would spend about 4 s of a core compiling UMAP, which few tests use
+    (tests/test_jobs_fork.py checks the warm-up itself)."""
+    return {"AUDIOSPACE_WARM_MAPS": "0", **env}
+
+
 @contextlib.contextmanager
 def serving(
     env: dict[str, str], cwd: Path, workers: int = 2, timeout_s: int = 120, ready_s: float = 60.0
@@ -50,7 +57,7 @@ def serving(
     port = free_port()
     process = subprocess.Popen(
         gunicorn_command(port, workers=workers, timeout_s=timeout_s),
-        env=env,
+        env=quiet(env),
         cwd=cwd,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -121,7 +128,7 @@ class CeleryWorker:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen(
                 command,
-                env={**self.env, "PYTHONPATH": str(Path(__file__).parents[1])},
+                env={**quiet(self.env), "PYTHONPATH": str(Path(__file__).parents[1])},
                 cwd=self.cwd,
                 stdout=log,
                 stderr=subprocess.STDOUT,

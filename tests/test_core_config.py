@@ -17,6 +17,7 @@ def test_defaults() -> None:
     assert settings.cache_dir == PROJECT_ROOT / ".cache" / "models"
     assert (settings.lock_lease_s, settings.default_k, settings.k_max, settings.seed) == (20.0, 5, 12, 42)
     assert settings.redis_url is None and settings.url_prefix == "/"
+    assert settings.warm_maps, "a served app compiles its map code before anyone asks for a map"
 
 
 def test_overrides(tmp_path: Path) -> None:
@@ -31,12 +32,14 @@ def test_overrides(tmp_path: Path) -> None:
             "AUDIOSPACE_DEFAULT_K": "7",
             "AUDIOSPACE_K_MAX": "9",
             "AUDIOSPACE_SEED": "3",
+            "AUDIOSPACE_WARM_MAPS": "0",
         }
     )
     assert settings.data_path == tmp_path / "songs.csv"
     assert settings.cache_dir == PROJECT_ROOT / "elsewhere" / "cache"
     assert (settings.lock_lease_s, settings.default_k, settings.k_max, settings.seed) == (30.5, 7, 9, 3)
     assert (settings.redis_url, settings.url_prefix) == ("redis://127.0.0.1:6390/2", "/music/")
+    assert not settings.warm_maps
 
 
 def test_reads_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -107,3 +107,53 @@ def test_a_job_still_runs_when_its_launcher_is_gone_or_does_not_know_it(tmp_path
     os.waitpid(launcher, 0)
     manager.call_job_fn("after-launcher", manager.func_registry["job"], [3], {})
     assert _result(manager, "after-launcher") == (3, os.getpid())
+
+
+#: A worker whose launcher warms up as app.factory sets it up (core.embedding.warm_up with
+#: will_fork), then launches a map job: the job finds UMAP's layout code compiled before it
+#: starts, and is not terminated by the fork (the OpenMP threading layer kills such children).
+_WARM_WORKER = """
+import functools, time
+import flask
+import numpy as np
+from pathlib import Path
+from app.jobs import job_manager
+from core.config import Settings
+from core.embedding import warm_up
+
+manager = job_manager(Settings(data_path=Path("songs.csv"), cache_dir=Path({cache_dir!r})))
+
+def umap_job(n):
+    from umap.layouts import _nb_optimize_layout_euclidean_single_epoch as epoch
+    from core.embedding import embed
+    compiled_before = len(epoch.signatures)  # what numba has compiled in this process
+    songs = np.random.default_rng(1).normal(size=(n, 6)).astype(np.float32)
+    return compiled_before, embed(songs, "umap", 0).coords.shape
+
+manager.register("umap", umap_job, False)
+manager.start_launcher(flask.Flask("jobs"), warm=functools.partial(warm_up, 0, will_fork=True))
+time.sleep(3)  # the launcher warms once idle for WARM_AFTER_S (2 s); a job asked now waits for it
+manager.call_job_fn("map", manager.func_registry["umap"], [800], {{}})
+deadline = time.monotonic() + 120
+while time.monotonic() < deadline and not manager.result_ready("map"):
+    time.sleep(0.2)
+print(manager.handle.get("map") if manager.result_ready("map") else "no result")
+"""
+
+
+@pytest.mark.slow
+def test_a_map_job_from_a_warmed_launcher_finds_umap_compiled(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", _WARM_WORKER.format(cache_dir=str(tmp_path))],
+        cwd=Path(__file__).parents[1],
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "fork() called from a process already using GNU OpenMP" not in done.stderr
+    answer = done.stdout.strip().splitlines()[-1]
+    assert answer != "no result", "the map job never finished (terminated by the fork?)"
+    compiled_before, shape = eval(answer)  # the tuple the job returned
+    assert compiled_before >= 1, "the job compiled UMAP's layout code itself"
+    assert tuple(shape) == (800, 2)
