@@ -71,7 +71,8 @@ KS = (5, 12)
 REPEATS = 3
 SWEEP_SIZE = "1m"
 SWEEP_KS = tuple(range(2, 13))
-BEFORE_REF = "HEAD"
+#: The last commit before the fits of issue 13 (MiniBatch above 50,000 songs, metrics on every song).
+BEFORE_REF = "05ff344"
 SECTION = "## Fits at scale (issue 13)"
 RAW_JSON = PROJECT / "bench" / "out" / "fit_results.json"
 
