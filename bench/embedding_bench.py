@@ -260,7 +260,8 @@ def section(pairs: Sequence[tuple[Result, Result]], command: str, uptimes: tuple
         "nearest are its own near-duplicates (resampled with 2 % noise), whose order among themselves a 2-D "
         "map cannot keep, and a map of every song has more of them to confuse than a map of a 5,000-song "
         "sample: there trustworthiness on the same songs is the comparable figure.",
-        '- Warm-up: what a worker runs in a background thread at start; "the same UMAP again" repeats the '
+        "- Warm-up: what each job launcher runs once idle and each Celery job process at start (app.launcher, "
+        'app.worker); "the same UMAP again" repeats the '
         "fit in the same process (no pickling): equal times mean warm_up left nothing to compile.",
     ]
     return "\n".join(lines) + "\n"
