@@ -393,10 +393,18 @@ def _run_pool(
         while pending or solo or in_flight:
             # Suspects of a crash run alone; otherwise at most ``workers`` files are in flight.
             while (solo and not in_flight) or (not solo and pending and len(in_flight) < workers):
-                job = solo.popleft() if solo else pending.popleft()
+                queue = solo if solo else pending
+                job = queue.popleft()
                 job.started = time.monotonic()
                 args = (str(job.file.path), job.digest, version, max_seconds, timeout, analyser)
-                in_flight[pool.submit(_task, *args)] = job
+                try:
+                    in_flight[pool.submit(_task, *args)] = job
+                except BrokenProcessPool:  # a worker died since the last wait: its files say so next
+                    queue.appendleft(job)
+                    if not in_flight:  # nothing left to report it: start afresh
+                        pool.shutdown(wait=False, cancel_futures=True)
+                        pool = _pool(workers)
+                    break
             done, _ = wait(list(in_flight), timeout=1.0, return_when=FIRST_COMPLETED)
             broken: list[_Job] = []
             for future in done:

@@ -67,5 +67,5 @@ def test_a_slow_map_shows_progress_over_the_last_view_and_can_be_cancelled(
 
     # A job left to run draws its view: t-SNE of 300 songs takes a moment.
     driver.find_element(By.CSS_SELECTOR, "#explorer-proj input[value='tsne']").click()
-    wait_until(driver, lambda d: "t-SNE of" in d.find_element(By.ID, "explorer-note").text, "the t-SNE view", 60)
+    wait_until(driver, lambda d: "t-SNE fitted on" in d.find_element(By.ID, "explorer-note").text, "the t-SNE view", 60)
     assert query(driver).get("proj") == "tsne"
