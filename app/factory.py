@@ -15,6 +15,7 @@ from dash import set_props
 from app.context import LIBRARY_PENDING_NOTICE, AppContext, attach
 from app.jobs import job_manager, manager_name
 from app.launcher import LaunchingDiskcacheManager
+from app.placement import register_placement_route
 from app.routes import register_routes
 from app.shell import page_dataset, register_shell_callbacks, shell_layout
 from app.uploads import register_upload_routes
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None, catalog: Catalog | None = None)
     register_shell_callbacks(app)
     register_routes(app.server, settings.url_prefix)
     register_upload_routes(app.server, settings.url_prefix)
+    register_placement_route(app.server, settings.url_prefix)
     # Dash fills its table of servable scripts while it renders the index page for the
     # first time; a script request reaching a threaded worker before or during that
     # render fails with a 500 and the page never loads (plotly/dash#3971). Render it

@@ -57,8 +57,8 @@ def register_routes(server: Flask, prefix: str = "/") -> None:
 
     @server.before_request
     def refuse_oversized_requests() -> Response | None:
-        if request.path.startswith(prefix + "datasets"):
-            return None  # uploads have their own limit (core.datasets.StoreLimits)
+        if request.path.startswith((prefix + "datasets", prefix + "place-song")):
+            return None  # uploads have their own limits (core.datasets.StoreLimits, app.placement)
         if (request.content_length or 0) > MAX_REQUEST_BYTES:
             return _plain("This request is larger than this server takes.", 413)
         request.max_content_length = MAX_REQUEST_BYTES  # bodies without a length (chunked) too

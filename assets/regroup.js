@@ -44,7 +44,8 @@
   function regroup(plan, figure, refreshId) {
     const noUpdate = window.dash_clientside.no_update;
     if (!plan || !plan.groups) return noUpdate;
-    const traces = (figure && figure.data) || [];
+    // The placed song's marker (assets/placement.js) is drawn again by its own callback.
+    const traces = ((figure && figure.data) || []).filter((trace) => trace.meta !== "placed-song");
     const drawn = points(traces.slice(0, -1));
     const labels = new Int16Array(bytes(plan.labels).buffer);
     if (!traces.length || drawn.length !== plan.songs || labels.length !== plan.songs) {

@@ -14,15 +14,16 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import soundfile as sf
+from engine_bench import uptime
 
 from core.audio import synth
 from core.audio.decode import ANALYSIS_SECONDS, SAMPLE_RATE
@@ -59,13 +60,6 @@ def _run(folder: Path, workers: int, cache: Path | None) -> tuple[float, float, 
     return elapsed, warm, len(result.table)
 
 
-def _uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
-    except OSError:
-        return "uptime unavailable"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workers", type=int, default=2)
@@ -75,7 +69,7 @@ def main() -> None:
     args = parser.parse_args()
 
     rows = []
-    load_before = _uptime()
+    load_before = uptime()
     with tempfile.TemporaryDirectory(prefix="audiobench-") as tmp:
         base = Path(tmp)
         for seconds, count in ((30, args.n30), (300, args.n300)):
@@ -91,7 +85,7 @@ def main() -> None:
         started = time.monotonic()
         again = extract_library(folder, cache_dir=base / "cache-mp3-300", workers=args.workers)
         cached_s = time.monotonic() - started
-    load_after = _uptime()
+    load_after = uptime()
 
     lines = [
         f"workers={args.workers}, analysis window {ANALYSIS_SECONDS:g} s from the middle, {SAMPLE_RATE} Hz mono; "

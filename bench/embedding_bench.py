@@ -65,6 +65,7 @@ from engine_bench import (  # noqa: E402
     read_reference,
     resample,
     timed,
+    uptime,
     write_section,
 )
 from sklearn.manifold import TSNE, trustworthiness  # noqa: E402
@@ -187,11 +188,6 @@ def run_in_subprocess(kind: str, label: str, seed: int) -> Result:
     command = [sys.executable, __file__, "--worker", f"{kind}:{label}", "--seed", str(seed)]
     done = subprocess.run(command, capture_output=True, text=True, check=True, cwd=PROJECT)
     return json.loads(done.stdout.strip().splitlines()[-1])
-
-
-def uptime() -> str:
-    done = subprocess.run(["uptime"], capture_output=True, text=True, check=False)
-    return done.stdout.strip() or "uptime unavailable"
 
 
 def section(pairs: Sequence[tuple[Result, Result]], command: str, uptimes: tuple[str, str]) -> str:

@@ -112,6 +112,12 @@ Result = dict[str, Any]
 
 
 # -- small helpers -------------------------------------------------------------------------
+def uptime() -> str:
+    """The machine's load averages, as ``uptime`` prints them: other work may share the cores."""
+    one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
+    return f"load average {one}, {five}, {fifteen}"
+
+
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     """Call ``fn()``; return its value and the wall time in seconds."""
     started = time.perf_counter()

@@ -55,6 +55,7 @@ from engine_bench import (  # noqa: E402
     git,
     machine_lines,
     read_reference,
+    uptime,
     write_section,
 )
 from sklearn.cluster import KMeans  # noqa: E402
@@ -81,12 +82,6 @@ Result = dict[str, Any]
 
 def log(message: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
-
-
-def uptime() -> str:
-    """The load averages, as ``uptime`` prints them."""
-    one, five, fifteen = Path("/proc/loadavg").read_text().split()[:3]
-    return f"load average {one}, {five}, {fifteen}"
 
 
 def clock(fn: Callable[[], Any]) -> tuple[Any, float, float]:

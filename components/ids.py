@@ -41,6 +41,14 @@ ALGO_CONTROL = "algo-control"
 SCALER_CONTROL = "scaler-control"
 FEATURES_CONTROL = "features-control"
 METHOD_HINT = "method-hint"
+#: The explorer's "Where does this song land?" (components.placement; assets/placement.js fills
+#: the drop zone and the status, and writes the analysis answer into its store).
+PLACE_CARD = "place-card"
+PLACE_DROP = "place-drop"
+PLACE_STATUS = "place-status"
+PLACE_ANALYSIS = "place-analysis"
+PLACE_RESULT = "place-result"
+PLACE_MARKER = "place-marker"
 
 
 def method_option(name: str) -> str:

@@ -19,10 +19,13 @@ def cluster_badge(cluster: int) -> dbc.Badge:
     return dbc.Badge(f"Cluster {cluster}", color=cluster_color(cluster), className="cluster-badge")
 
 
-def neighbour_row(page: str, song: SongView, distance: float, closeness: Closeness) -> html.Li:
+def neighbour_row(
+    page: str, song: SongView, distance: float, closeness: Closeness, source: str = "neighbour"
+) -> html.Li:
     """One neighbour: a button that selects it, its cluster, distance (scaled units) and why it is
     close, e.g. "distance 0.84 · much closer than usual on tempo, energy · differs most on acousticness"
-    (see core.neighbours for what "usual" means)."""
+    (see core.neighbours for what "usual" means). ``source`` names the list (ids.pick_song), so
+    one song may be in two lists of a page."""
     why = [f"distance {distance:.2f}"]
     if closeness.closer_on:
         why.append(f"much closer than usual on {', '.join(map(feature_label, closeness.closer_on))}")
@@ -34,7 +37,7 @@ def neighbour_row(page: str, song: SongView, distance: float, closeness: Closene
                 [
                     html.Button(
                         song.title,
-                        id=ids.pick_song(page, song.id, "neighbour"),
+                        id=ids.pick_song(page, song.id, source),
                         n_clicks=0,
                         className="btn btn-link p-0 text-start neighbour-link",
                     ),
@@ -47,7 +50,7 @@ def neighbour_row(page: str, song: SongView, distance: float, closeness: Closene
                     html.Span(f" {' · '.join(why)}", className="small text-muted"),
                 ]
             ),
-            *([song_player(song, f"{page}-neighbour")] if song.preview is not None or song.preview_pending else []),
+            *([song_player(song, f"{page}-{source}")] if song.preview is not None or song.preview_pending else []),
         ],
         className="list-group-item neighbour",
     )

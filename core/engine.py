@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -50,6 +50,7 @@ from core.k_advice import KAdvice, k_advice
 from core.methods import DEFAULT_METHOD, METHODS, ClusterParams, dbscan_min_samples, with_defaults
 from core.neighbours import Neighbour, nearest_neighbours
 from core.null_model import NULL_DRAWS, NullComparison, null_comparison
+from core.placement import Placement, place_song
 from core.prepared import prepared_of
 from core.previews import Preview, preview_source, safe_preview_url
 from core.projection import Projection, pca_projection
@@ -441,6 +442,14 @@ class Engine:
         if row is None:
             raise DatasetError(f"There is no song with id '{song_id}' in this dataset.")
         return nearest_neighbours(self.scaled(params.features, params.scaler), row, params.features, n)
+
+    def place(self, values: Mapping[str, object], params: ClusterParams, n: int = 10) -> Placement:
+        """Where a song with raw feature ``values`` (e.g. core.audio.features.analyse_file's) lands
+        in params' view, without refitting: its scaled row, PCA coordinates, cluster and ``n``
+        nearest songs (core.placement). DatasetError when params' features cannot be computed
+        from audio; NotReady (in a request) when the clustering or projection is not cached yet."""
+        raw, X = self.fit_input(params)
+        return place_song(values, raw, X, self.projection(params), self.clustering(params), n)
 
     def search(self, query: str, limit: int = 20) -> list[SearchHit]:
         """Songs whose title or artist matches ``query`` (see core.search for the ranking)."""

@@ -25,6 +25,7 @@ from dash.exceptions import PreventUpdate
 
 from app.context import ResolvedView, app_context
 from app.links import link
+from app.placement import MAX_FILE_MB
 from components import ids
 from components.explorer import ZOOM_CONFIG, feature_pair_card, projection_controls, selection_panel, view_options
 from components.figures import (
@@ -37,10 +38,15 @@ from components.figures import (
     regroup_plan,
     trace_groups,
 )
+from components.placement import placed_marker, placement_card, placement_message, placement_result
 from components.song_panel import song_panel
 from components.ui import page_subtitle, view_skeleton
+from core.audio import missing_libraries
 from core.cache import NotReady
+from core.clustering import NOISE, NOISE_DESCRIPTION
+from core.errors import DatasetError
 from core.export import labelled_songs, to_csv_bytes
+from core.placement import placeable
 from core.query import COLOURINGS, PROJECTIONS, VIEWS, ViewQuery
 from core.selection import describe_selection, m3u8_playlist, playlist_kinds, selected_rows, spotify_uris
 from pages._common import (
@@ -182,10 +188,18 @@ def _note(view: ResolvedView, space: PlotSpace) -> list:
 
 
 def _page(
-    query: ViewQuery, features: tuple[str, ...], n_songs: int, main: go.Figure, note: Any, panel: Any, pair: go.Figure
+    query: ViewQuery,
+    features: tuple[str, ...],
+    n_songs: int,
+    main: go.Figure,
+    note: Any,
+    panel: Any,
+    pair: go.Figure,
+    place_blocked: str | None = None,
 ) -> dbc.Row:
     """The explorer's structure: the same components whether drawn (``body``) or waiting for
-    its job (``skeleton``), so every callback finds the components it updates."""
+    its job (``skeleton``), so every callback finds the components it updates. ``place_blocked``:
+    why a song cannot be placed in this view (the control says it instead of taking a file)."""
     x, y = _axes(query, features)
     pair_title = "Any two features"
     if n_songs > PAIR_MAX:
@@ -211,7 +225,13 @@ def _page(
                 ],
                 lg=8,
             ),
-            dbc.Col(html.Div(panel, id="explorer-panel", className="panel-in-view"), lg=4),
+            dbc.Col(
+                [
+                    html.Div(panel, id="explorer-panel", className="panel-in-view"),
+                    placement_card(MAX_FILE_MB, place_blocked),
+                ],
+                lg=4,
+            ),
         ]
     )
 
@@ -221,7 +241,18 @@ def body(view: ResolvedView) -> dbc.Row:
     panel, highlight = _selection(view, space)
     main = _main_figure(view, space, highlight)
     note = _note(view, space)
-    return _page(view.query, view.catalog.features, len(view.catalog), main, note, panel, _pair_figure(view))
+    catalog = view.catalog
+    blocked = _place_blocked(view)
+    return _page(view.query, catalog.features, len(catalog), main, note, panel, _pair_figure(view), blocked)
+
+
+def _place_blocked(view: ResolvedView) -> str | None:
+    """Why no song can be placed in this view: audio libraries missing, or features that cannot
+    be computed from audio (core.placement); None when it can."""
+    missing = missing_libraries()
+    if missing:
+        return f"Placing a song needs the audio libraries, which this server lacks: {', '.join(missing)}."
+    return placeable(view.clustering.features)
 
 
 def skeleton(query: ViewQuery, what: str) -> dbc.Row:
@@ -518,3 +549,51 @@ def download_selection(_clicks: list, selected: object, data: dict[str, str]):
     view, rows = _selection_of(selected, data)
     content = make(view, rows)
     return dcc.send_bytes(content, name) if isinstance(content, bytes) else dcc.send_string(content, name)
+
+
+# -- "Where does this song land?" ----------------------------------------------------------------
+# assets/placement.js posts the file to app.placement's route and writes the analysis (or why there
+# is none) into PLACE_ANALYSIS; the song is placed again whenever the view changes (K, method,
+# map), since its cluster and position are the view's.
+@callback(
+    Output(ids.PLACE_RESULT, "children"),
+    Output(ids.PLACE_MARKER, "data"),
+    Input(ids.PLACE_ANALYSIS, "data"),
+    Input(ids.page_query(PAGE), "data"),
+    prevent_initial_call=True,
+)
+def place_song(analysis: object, data: dict[str, str]) -> tuple:
+    """The placed song's panel and ringed marker for the view on screen (see core.placement)."""
+    if not isinstance(analysis, dict):
+        raise PreventUpdate
+    if not isinstance(analysis.get("features"), dict):
+        return placement_message(str(analysis.get("error") or "The file gave no answer; try again.")), None
+    name = str(analysis.get("name") or "your file")[:80]
+    notes = analysis.get("notes")
+    notes = [note for note in notes if isinstance(note, str)][:5] if isinstance(notes, list) else []
+    try:
+        view = app_context().resolve(stored_query(data))
+        placed = view.engine.place(analysis["features"], view.params)
+    except NotReady:
+        raise PreventUpdate from None  # the view is being recomputed: its job redraws the page
+    except DatasetError as refused:
+        return placement_message(str(refused)), None
+    cluster = placed.cluster
+    description = NOISE_DESCRIPTION if cluster == NOISE else view.clustering.profiles[cluster].description
+    rows = [nb.row for nb in placed.neighbours]
+    neighbours = [
+        (song, nb.distance, nb.closeness) for song, nb in zip(song_views(view, rows), placed.neighbours, strict=True)
+    ]
+    drawn = view.query.proj == "pca"
+    panel = placement_result(name, cluster, description, placed.how, neighbours, notes, drawn, PAGE)
+    marker = placed_marker(placed.coords, view.query.view == "3d", name) if drawn else None
+    return panel, marker
+
+
+clientside_callback(
+    ClientsideFunction("placement", "mark"),
+    Output("explorer-graph", "figure", allow_duplicate=True),
+    Input(ids.PLACE_MARKER, "data"),
+    State("explorer-graph", "figure"),
+    prevent_initial_call=True,
+)
