@@ -17,8 +17,8 @@ at 1M songs on one core of this 2-core machine):
   of ``core.fast_kmeans.FIT_SAMPLE`` songs, then Lloyd iteration(s) on every song. Its inertia
   is within 0.1 % of full K-Means on every song at 100k and 1M resampled reference songs
   for K=2..12 (at most 0.4 % in the worst K), where MiniBatchKMeans was 3.4–3.9 % above; a
-  1M-song fit with metrics and profiles takes about 0.4 s (K=5) to 0.6 s (K=12) of one core,
-  against 4.2 s before (bench/fit_bench.py, bench/RESULTS.md "Fits at scale (issue 13)").
+  1M-song fit with metrics and profiles takes about 0.38 s (K=5) to 0.46 s (K=12) of one core,
+  against 3-4 s before (bench/fit_bench.py, bench/RESULTS.md "Fits at scale (issue 13)").
 - every fit runs on one BLAS/OpenMP thread (``fit_threads``): threads that spin-wait
   for a busy core made a 2k-song fit 60x slower (0.1 s → 5.9 s) and a 100k-song fit
   3-4x slower (1.0-1.3 s → 2.9-5.6 s) when a second gunicorn worker or another
@@ -334,9 +334,22 @@ def member_distances(
     return distance, squared
 
 
+#: Rows per block of ``raw_stats``' second pass (a (rows, f) float64 block stays in cache).
+STATS_BLOCK = 65_536
+
+
 def raw_stats(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Global mean and standard deviation of raw (n, f) per feature."""
-    return raw.mean(axis=0), raw.std(axis=0)
+    """Global mean and (population) standard deviation of raw (n >= 1, f) per feature, float64 (f,).
+
+    Two passes, as ``raw.std(axis=0)`` makes, but the squared deviations are summed block by
+    block: numpy's own would write two (n, f) temporaries, 160 MB at 1M songs and about as
+    slow as the rest of a fit's profiles."""
+    mean = np.ones(len(raw)) @ raw / len(raw)
+    squares = np.zeros(raw.shape[1])
+    for start in range(0, len(raw), STATS_BLOCK):
+        deviation = raw[start : start + STATS_BLOCK] - mean
+        squares += np.einsum("ij,ij->j", deviation, deviation)
+    return mean, np.sqrt(squares / len(raw))
 
 
 def profile_clusters(

@@ -185,3 +185,15 @@ def test_identical_songs_cannot_be_clustered(model_cache: ModelCache) -> None:
     engine = Engine(catalog, model_cache)
     with pytest.raises(DatasetError, match="same feature values"):
         engine.clustering(engine.params(2))
+
+
+def test_global_feature_statistics_match_numpys_over_several_blocks() -> None:
+    """The z-scores' global mean and standard deviation (raw_stats, block by block) are numpy's
+    to 1e-12, on features with large offsets (duration in ms, loudness in dB) and a constant one."""
+    rng = np.random.default_rng(4)
+    n = 2 * clustering_module.STATS_BLOCK + 123
+    raw = np.column_stack([rng.normal(220_000, 60_000, n), rng.normal(-8, 3, n), rng.uniform(0, 1, n), np.full(n, 0.5)])
+    mean, std = clustering_module.raw_stats(raw)
+    np.testing.assert_allclose(mean, raw.mean(axis=0), rtol=1e-12)
+    np.testing.assert_allclose(std, raw.std(axis=0), rtol=1e-12, atol=1e-12)
+    assert std[3] == pytest.approx(0, abs=1e-12)
