@@ -11,8 +11,9 @@ test on gunicorn over loopback, the callbacks posted as the browser posts them.
 2. ``--users`` simulated people, each a thread with its own HTTP connection, for
    ``--seconds``: each picks an action, waits for the answer, then thinks for a random
    0-2×``--think`` seconds. Actions, as the browser sends them (Dash's callback protocol):
-   switching K in the explorer (2-12), clicking a song (its panel and neighbours),
-   typing a search, and opening a page (the page router's callback).
+   switching K in the explorer (2-12), switching the clustering method (K-Means,
+   hierarchical, DBSCAN at K=5), clicking a song (its panel and neighbours), typing a
+   search, and opening a page (the page router's callback).
    With ``--busy N``, N t-SNE maps nobody has computed are asked for as the load starts
    (background jobs, which take turns: AUDIOSPACE_JOB_SLOTS).
 3. Printed and written to ``--out``: per action, count, p50/p95/p99/max in ms (a resent
@@ -50,6 +51,7 @@ from core.cache import open_model_cache  # noqa: E402
 from core.catalog import Catalog, load_catalog  # noqa: E402
 from core.config import Settings  # noqa: E402
 from core.engine import Engine  # noqa: E402
+from core.methods import METHODS  # noqa: E402
 from tests.battery.fuzz import callback_post  # noqa: E402
 from tests.services import serving  # noqa: E402
 
@@ -90,6 +92,11 @@ def actions(callback_map: dict, song_ids: list[str], words: list[str]) -> dict[s
         "K switch": lambda s, rng: post(
             s, k_switch, {"settings.data": {"k": str(rng.randint(2, 12))}, explorer_query: {"k": "5"}}
         ),
+        "method change": lambda s, rng: post(
+            s,
+            k_switch,
+            {"settings.data": {"k": "5", "algo": rng.choice(METHOD_NAMES)}, explorer_query: {"k": "5"}},
+        ),
         "song click": lambda s, rng: post(
             s, pick, {"explorer-pick.data": {"song": rng.choice(song_ids)}, explorer_query: {"k": "5"}}
         ),
@@ -106,6 +113,9 @@ def actions(callback_map: dict, song_ids: list[str], words: list[str]) -> dict[s
 
 
 BASE: dict[str, str] = {}
+#: The methods a "method change" switches between, each fitted at K=5 by app.prepare.warm
+#: (its method comparison), so the switch is warm.
+METHOD_NAMES = [method.name for method in METHODS.methods.values() if method.in_comparison]
 #: Scalings and feature sets whose t-SNE map is a different, uncomputed job each.
 _MAP_VIEWS = [
     {"k": "5", "proj": "tsne", "scaler": scaler, "features": features}
