@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from dash.testing.browser import Browser
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
@@ -167,18 +167,7 @@ def scatter_points(driver: WebDriver, graph_id: str) -> list[dict[str, Any]]:
     driver.execute_script(
         "document.getElementById(arguments[0]).scrollIntoView({block: 'center', behavior: 'instant'})", graph_id
     )
-    previous: list[dict[str, Any]] | None = None
-
-    def settled(d: WebDriver) -> list[dict[str, Any]] | None:
-        nonlocal previous
-        current = d.execute_script(_SCATTER_POINTS_JS, graph_id)
-        same = bool(current) and current == previous
-        previous = current
-        if not same:
-            time.sleep(0.3)
-        return current if same else None
-
-    return wait_until(driver, settled, f"{graph_id} to be drawn and still")
+    return _still(driver, lambda d: d.execute_script(_SCATTER_POINTS_JS, graph_id), f"{graph_id} to be drawn and still")
 
 
 def scatter_point(driver: WebDriver, graph_id: str, song_id: str) -> dict[str, Any]:
@@ -189,11 +178,28 @@ def scatter_point(driver: WebDriver, graph_id: str, song_id: str) -> dict[str, A
 
 
 def projected_points(driver: WebDriver) -> list[dict[str, Any]]:
-    """Every drawn song's on-screen position in the 3D plot (waits for the scene)."""
+    """Every drawn song's on-screen position in the 3D plot, once the scene is drawn and still
+    (two reads 0.3 s apart agree: a card rendered late above the plot moves every point)."""
     driver.execute_script(
         "document.querySelector('#explorer-graph').scrollIntoView({block: 'start', behavior: 'instant'})"
     )
-    return wait_until(driver, lambda d: d.execute_script(_PROJECT_POINTS_JS), "the 3D scene to be drawn")
+    return _still(driver, lambda d: d.execute_script(_PROJECT_POINTS_JS), "the 3D scene to be drawn and still")
+
+
+def _still(driver: WebDriver, read: Callable[[WebDriver], Any], what: str) -> Any:
+    """Wait until ``read`` gives the same truthy answer twice, 0.3 s apart; return it."""
+    previous: Any = None
+
+    def settled(d: WebDriver) -> Any:
+        nonlocal previous
+        current = read(d)
+        same = bool(current) and current == previous
+        previous = current
+        if not same:
+            time.sleep(0.3)
+        return current if same else None
+
+    return wait_until(driver, settled, what)
 
 
 def isolated_point(points: list[dict[str, Any]], among: Callable[[str], bool] = lambda _id: True) -> dict[str, Any]:
@@ -222,10 +228,7 @@ def click_point(
     """Point at a song of the explorer's main plot (3D or 2D) as a user does: move there, wait
     for its hover label, click without moving; then wait for ``until`` (by default: the
     panel of the song the label named). Returns the song the label named."""
-    move = ActionBuilder(driver)
-    move.pointer_action.move_to_location(point["x"], point["y"])
-    move.perform()
-    labelled = wait_until(driver, lambda d: hovered_song(d), f"a hover label at {point['id']}")
+    labelled = _hover_label(driver, point)
     click = ActionBuilder(driver)
     click.pointer_action.pointer_down().pointer_up()
     click.perform()
@@ -233,6 +236,24 @@ def click_point(
         until, what = (lambda d: panel_song(d) == labelled), f"the panel of {labelled}, as its label named"
     wait_until(driver, until, what)
     return labelled
+
+
+def _hover_label(driver: WebDriver, point: dict[str, Any]) -> str:
+    """Move the pointer onto ``point`` and return the song its hover label names. WebGL picks
+    on the frame after a move: when a redraw swallowed that frame, move again a pixel aside
+    and back, as a user nudges the mouse."""
+    deadline = time.monotonic() + TIMEOUT
+    nudge = 0
+    while True:
+        move = ActionBuilder(driver)
+        move.pointer_action.move_to_location(point["x"] + nudge, point["y"])
+        move.perform()
+        try:
+            return wait_until(driver, lambda d: hovered_song(d), f"a hover label at {point['id']}", timeout=3)
+        except TimeoutException:
+            if time.monotonic() > deadline:
+                raise
+        nudge = 1 - nudge
 
 
 def click_at(driver: WebDriver, point: dict[str, Any]) -> None:
