@@ -11,7 +11,9 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import numpy as np
 from dash.testing.browser import Browser
+from scipy.spatial import cKDTree
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException, WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.actions.action_builder import ActionBuilder
@@ -119,7 +121,7 @@ def click_k_mark(driver: WebDriver, k: int) -> None:
 #: Screen positions (viewport pixels) of every song drawn in the 3D explorer, computed the
 #: way plotly places its own hover labels: scaled data -> model -> view -> projection
 #: matrices of the current camera, then into the scene's domain. Returns null until the
-#: WebGL scene exists. ``gap`` is the distance to the nearest other drawn song.
+#: WebGL scene exists.
 _PROJECT_POINTS_JS = """
 const gd = document.querySelector('#explorer-graph .js-plotly-plot');
 const scene = gd && gd._fullLayout && gd._fullLayout.scene && gd._fullLayout.scene._scene;
@@ -140,7 +142,6 @@ gd._fullData.forEach(t => {
     });
   }
 });
-points.forEach(a => { a.gap = Math.min(...points.filter(b => b !== a).map(b => Math.hypot(a.x - b.x, a.y - b.y))); });
 return points;
 """
 
@@ -155,7 +156,6 @@ gd._fullData.forEach(t => {
   for (let i = 0; i < t.x.length; i++) points.push({id: String(t.customdata[i]),
     x: rect.left + xa._offset + xa.l2p(t.x[i]), y: rect.top + ya._offset + ya.l2p(t.y[i])});
 });
-points.forEach(a => { a.gap = Math.min(...points.filter(b => b !== a).map(b => Math.hypot(a.x - b.x, a.y - b.y))); });
 return points.length ? points : null;
 """
 
@@ -167,7 +167,9 @@ def scatter_points(driver: WebDriver, graph_id: str) -> list[dict[str, Any]]:
     driver.execute_script(
         "document.getElementById(arguments[0]).scrollIntoView({block: 'center', behavior: 'instant'})", graph_id
     )
-    return _still(driver, lambda d: d.execute_script(_SCATTER_POINTS_JS, graph_id), f"{graph_id} to be drawn and still")
+    return _with_gaps(
+        _still(driver, lambda d: d.execute_script(_SCATTER_POINTS_JS, graph_id), f"{graph_id} to be drawn and still")
+    )
 
 
 def scatter_point(driver: WebDriver, graph_id: str, song_id: str) -> dict[str, Any]:
@@ -178,12 +180,25 @@ def scatter_point(driver: WebDriver, graph_id: str, song_id: str) -> dict[str, A
 
 
 def projected_points(driver: WebDriver) -> list[dict[str, Any]]:
-    """Every drawn song's on-screen position in the 3D plot, once the scene is drawn and still
-    (two reads 0.3 s apart agree: a card rendered late above the plot moves every point)."""
+    """Every drawn song's on-screen position in the 3D plot, with ``gap``, once the scene is
+    drawn and still (two reads 0.3 s apart agree: a card rendered late above the plot moves
+    every point)."""
     driver.execute_script(
         "document.querySelector('#explorer-graph').scrollIntoView({block: 'start', behavior: 'instant'})"
     )
-    return _still(driver, lambda d: d.execute_script(_PROJECT_POINTS_JS), "the 3D scene to be drawn and still")
+    return _with_gaps(
+        _still(driver, lambda d: d.execute_script(_PROJECT_POINTS_JS), "the 3D scene to be drawn and still")
+    )
+
+
+def _with_gaps(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``points`` each given ``gap``: its distance on screen to the nearest other point (a k-d
+    tree: a million-song catalog draws tens of thousands)."""
+    xy = np.array([(p["x"], p["y"]) for p in points], dtype=float)
+    if len(points) < 2:
+        return [{**p, "gap": float("inf")} for p in points]
+    distances, _ = cKDTree(xy).query(xy, k=2)
+    return [{**p, "gap": float(gap)} for p, gap in zip(points, distances[:, 1], strict=True)]
 
 
 def _still(driver: WebDriver, read: Callable[[WebDriver], Any], what: str) -> Any:
@@ -228,17 +243,22 @@ def click_point(
     """Point at a song of the explorer's main plot (3D or 2D) as a user does: move there, wait
     for its hover label, click without moving; then wait for ``until`` (by default: the
     panel of the song the label named). Returns the song the label named."""
-    labelled = _hover_label(driver, point)
-    click = ActionBuilder(driver)
-    click.pointer_action.pointer_down().pointer_up()
-    click.perform()
+    labelled = point_at(driver, point)
+    press(driver)
     if until is None:
         until, what = (lambda d: panel_song(d) == labelled), f"the panel of {labelled}, as its label named"
     wait_until(driver, until, what)
     return labelled
 
 
-def _hover_label(driver: WebDriver, point: dict[str, Any]) -> str:
+def press(driver: WebDriver) -> None:
+    """Press and release the mouse button where the pointer is, without moving it."""
+    click = ActionBuilder(driver)
+    click.pointer_action.pointer_down().pointer_up()
+    click.perform()
+
+
+def point_at(driver: WebDriver, point: dict[str, Any]) -> str:
     """Move the pointer onto ``point`` and return the song its hover label names. WebGL picks
     on the frame after a move: when a redraw swallowed that frame, move again a pixel aside
     and back, as a user nudges the mouse."""
