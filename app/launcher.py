@@ -21,6 +21,7 @@ down badly (30 concurrent K-means fits on 2 cores: 15 s with 2 threads each, 0.6
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.connection
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from typing import Any
 
 import flask
+import psutil
 from dash import DiskcacheManager
 
 log = logging.getLogger(__name__)
@@ -153,3 +155,12 @@ class LaunchingDiskcacheManager(DiskcacheManager):
             return launched
         log.warning("job %s is forked from the web worker (no launcher for it)", name)
         return super().call_job_fn(key, job_fn, args, context)
+
+    def terminate_job(self, job: int | str | None) -> None:
+        """Dash's, for a job that ends on its own meanwhile. A job exits as soon as it has stored
+        its result, and Dash stops it right after reading that result: when the job is gone
+        between psutil's check that it exists and the listing of its children, psutil raises
+        NoSuchProcess, and Dash, which has already taken the result from the cache, loses it
+        (the view stays pending; seen once in a fresh-clone run)."""
+        with contextlib.suppress(psutil.NoSuchProcess):
+            super().terminate_job(job)

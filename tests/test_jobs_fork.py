@@ -157,3 +157,16 @@ def test_a_map_job_from_a_warmed_launcher_finds_umap_compiled(tmp_path: Path) ->
     compiled_before, shape = eval(answer)  # the tuple the job returned
     assert compiled_before >= 1, "the job compiled UMAP's layout code itself"
     assert tuple(shape) == (800, 2)
+
+
+def test_a_result_read_as_its_job_exits_is_not_lost(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A job stores its result and exits; Dash reads the result and then stops the job. When the
+    job has exited between psutil's existence check and its children's listing, the result is
+    still answered (Dash's own manager raised NoSuchProcess there, the result already gone)."""
+    manager = job_manager(Settings(data_path=Path("songs.csv"), cache_dir=tmp_path))
+    assert isinstance(manager, LaunchingDiskcacheManager)
+    finished = subprocess.Popen([sys.executable, "-c", "pass"])
+    finished.wait()  # exited and reaped: its pid names no process now
+    monkeypatch.setattr("psutil.pid_exists", lambda pid: True)  # as it was at the check, an instant before
+    manager.handle.set("result-key", {"drawn": "the view"})
+    assert manager.get_result("result-key", finished.pid) == {"drawn": "the view"}
