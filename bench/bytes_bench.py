@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -43,11 +42,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from engine_bench import SEED, SIZES, catalog_csv, git, read_reference, uptime, write_section
 from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
-from ui_bench import CHROME_FLAGS, cluster_traces, machine, point_at_new_song, press, set_k, settle, song_panel_shown
+from ui_bench import (
+    app_env,
+    browser,
+    cluster_traces,
+    machine,
+    point_at_new_song,
+    press,
+    set_k,
+    settle,
+    song_panel_shown,
+)
 
 from tests.services import serving
 
@@ -69,16 +76,6 @@ class Transfer:
     wire: int = 0
     decoded: int = 0
     urls: list[str] = field(default_factory=list)
-
-
-def browser() -> webdriver.Chrome:
-    """Headless Chromium (ui_bench's flags) that logs DevTools network events."""
-    options = Options()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in CHROME_FLAGS:
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 
 
 def network_events(driver: webdriver.Chrome) -> list[dict[str, Any]]:
@@ -139,13 +136,13 @@ def interaction(driver: webdriver.Chrome, action: Callable[[], object], drawn: C
 def measure(base: str) -> dict[str, Transfer]:
     """Every interaction of the module docstring against the server at ``base``."""
     explorer = base + "/explorer?k=5"
-    first_visitor = browser()  # fits K=5, so the measured first visit meets a warm server
+    first_visitor = browser(network_log=True)  # fits K=5, so the measured first visit meets a warm server
     try:
         first_visitor.get(explorer)
         WebDriverWait(first_visitor, 600, poll_frequency=0.1).until(lambda d: cluster_traces(d) == 5)
     finally:
         first_visitor.quit()
-    driver = browser()
+    driver = browser(network_log=True)
     results: dict[str, Transfer] = {}
     try:
         results["first visit (empty browser cache)"] = interaction(
@@ -183,27 +180,21 @@ def measure(base: str) -> dict[str, Transfer]:
 @contextlib.contextmanager
 def checkout(commit: str) -> Iterator[Path]:
     """A detached worktree of ``commit`` in a temporary folder, removed afterwards."""
-    folder = Path(tempfile.mkdtemp(prefix="bytes-before-")) / "checkout"
-    subprocess.run(
-        ["git", "worktree", "add", "--detach", str(folder), commit], cwd=ROOT, check=True, capture_output=True
-    )
-    try:
-        yield folder
-    finally:
-        subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, check=True)
+    with tempfile.TemporaryDirectory(prefix="bytes-before-") as scratch:
+        folder = Path(scratch) / "checkout"
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(folder), commit], cwd=ROOT, check=True, capture_output=True
+        )
+        try:
+            yield folder
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(folder)], cwd=ROOT, check=True)
 
 
 def served(root: Path, csv: Path) -> dict[str, Transfer]:
     """Run ``measure`` against gunicorn serving ``csv`` from the checkout at ``root``."""
-    with tempfile.TemporaryDirectory() as cache:
-        env = {
-            **os.environ,
-            "AUDIOSPACE_DATA": str(csv),
-            "AUDIOSPACE_CACHE_DIR": cache,
-            "AUDIOSPACE_PREVIEWS_ONLINE": "0",
-        }
-        with serving(env, root, timeout_s=600, ready_s=600) as base:
-            return measure(base)
+    with tempfile.TemporaryDirectory() as cache, serving(app_env(csv, cache), root, timeout_s=600, ready_s=600) as base:
+        return measure(base)
 
 
 def kb(n: int) -> str:

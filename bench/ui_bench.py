@@ -66,12 +66,27 @@ return gd._fullData.filter(t => t.name && t.name.startsWith('Cluster ')).length;
 """
 
 
-def browser() -> webdriver.Chrome:
+def browser(network_log: bool = False) -> webdriver.Chrome:
+    """Headless Chromium; ``network_log``: its DevTools network events are kept for
+    ``driver.get_log("performance")`` (bench/bytes_bench.py)."""
     options = Options()
     options.binary_location = "/usr/bin/chromium"
     for flag in CHROME_FLAGS:
         options.add_argument(flag)
+    if network_log:
+        options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
     return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+
+
+def app_env(csv: Path, cache: str) -> dict[str, str]:
+    """The environment gunicorn serves ``csv`` with, on the model cache folder ``cache``. Online
+    preview lookups are off: a benchmark measures the app, not Apple's or Deezer's servers."""
+    return {
+        **os.environ,
+        "AUDIOSPACE_DATA": str(csv),
+        "AUDIOSPACE_CACHE_DIR": cache,
+        "AUDIOSPACE_PREVIEWS_ONLINE": "0",
+    }
 
 
 def timed(action: Callable[[], object], ready: Callable[[], bool], timeout_s: float = 120) -> float:
@@ -194,16 +209,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "UI_RESULTS.md")
     args = parser.parse_args()
-    # Online preview lookups off: the benchmark measures the app, not Apple's or Deezer's servers.
-    with tempfile.TemporaryDirectory() as cache:
-        env = {
-            **os.environ,
-            "AUDIOSPACE_DATA": str(args.csv),
-            "AUDIOSPACE_CACHE_DIR": cache,
-            "AUDIOSPACE_PREVIEWS_ONLINE": "0",
-        }
-        with serving(env, ROOT, timeout_s=300) as base:
-            results = measure(base, args.repeats)
+    with tempfile.TemporaryDirectory() as cache, serving(app_env(args.csv, cache), ROOT, timeout_s=300) as base:
+        results = measure(base, args.repeats)
     report = "\n".join(
         [
             "# What a user waits for (headless Chromium, gunicorn with 2 workers)",

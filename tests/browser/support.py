@@ -194,9 +194,9 @@ def projected_points(driver: WebDriver) -> list[dict[str, Any]]:
 def _with_gaps(points: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``points`` each given ``gap``: its distance on screen to the nearest other point (a k-d
     tree: a million-song catalog draws tens of thousands)."""
-    xy = np.array([(p["x"], p["y"]) for p in points], dtype=float)
     if len(points) < 2:
         return [{**p, "gap": float("inf")} for p in points]
+    xy = np.array([(p["x"], p["y"]) for p in points], dtype=float)
     distances, _ = cKDTree(xy).query(xy, k=2)
     return [{**p, "gap": float(gap)} for p, gap in zip(points, distances[:, 1], strict=True)]
 
