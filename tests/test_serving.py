@@ -90,14 +90,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path
 
 
 def _worker_pids(base: str) -> set[int]:
-    """Ask concurrently until both workers have answered (bounded)."""
+    """Ask concurrently until both workers have answered, for at most 60 s: the first worker
+    answers /healthz while the second may still be loading the app (20 quick rounds, under a
+    second, once ended before it was up on a busy machine)."""
     seen: set[int] = set()
+    deadline = time.monotonic() + 60
     with ThreadPoolExecutor(8) as pool:
-        for _ in range(20):
+        while len(seen) < 2 and time.monotonic() < deadline:
             answers = pool.map(lambda _: requests.get(base + "/healthz", timeout=10), range(16))
             seen |= {int(r.headers["X-Worker-Pid"]) for r in answers}
-            if len(seen) >= 2:
-                break
+            if len(seen) < 2:
+                time.sleep(0.2)
     return seen
 
 
